@@ -1,0 +1,67 @@
+# Majorité prête — the commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+# Services mode and tests: the local PostgreSQL and Redis unless told otherwise.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/majorite_prete
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test services install lint format migrations-check deploy-check compose-check bench clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(BIN)/uv pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --extra dev --inexact --python $(BIN)/python
+	touch $@
+
+install: $(VENV)/.installed
+
+## Embedded mode: SQLite, tasks in-process, e-mails in var/mail, demo data.
+run: install
+	mkdir -p var
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py load_demo
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+
+## The whole test suite, against PostgreSQL and Redis (see DATABASE_URL, CELERY_BROKER_URL).
+test: install
+	$(BIN)/pytest
+
+## Services mode: web + Celery worker + beat against PostgreSQL and Redis.
+services: install
+	createdb -h 127.0.0.1 -U postgres majorite_prete 2>/dev/null || true
+	DEBUG=true DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+		$(BIN)/python manage.py migrate --noinput
+	DEBUG=true DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+		$(BIN)/python manage.py load_demo
+	DEBUG=true DATABASE_URL=$(PG_URL) CELERY_BROKER_URL=$(REDIS_URL) \
+		$(BIN)/honcho start -f Procfile.services
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+# `check --deploy` with the values a production server would have.
+deploy-check: install
+	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		ALLOWED_HOSTS=majorite-prete.example.fr DATABASE_URL=$(PG_URL) \
+		CELERY_BROKER_URL=$(REDIS_URL) \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+compose-check:
+	docker-compose -f docker-compose.yml config --quiet
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,84 @@
+from django import forms
+
+from territories.selectors import commune_search
+
+from .models import Role
+
+
+class OnboardingForm(forms.Form):
+    first_name = forms.CharField(
+        label="Ton prénom",
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    birth_date = forms.DateField(
+        label="Ta date de naissance",
+        help_text="Format : jj/mm/aaaa.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        error_messages={
+            "invalid": "Écris ta date de naissance sous la forme jj/mm/aaaa.",
+            "required": "Indique ta date de naissance.",
+        },
+    )
+    commune_query = forms.CharField(
+        label="Ta commune de résidence",
+        help_text="Son nom ou son code postal, par exemple « Nogent-le-Rotrou » "
+        "ou « 28400 ».",
+        max_length=120,
+        widget=forms.TextInput(
+            attrs={"list": "communes-suggestions", "autocomplete": "off"}
+        ),
+        error_messages={"required": "Indique ta commune de résidence."},
+    )
+    commune = forms.CharField(required=False, widget=forms.HiddenInput)
+    accept_terms = forms.BooleanField(
+        label="J'ai lu et j'accepte les conditions d'utilisation et la politique de "
+        "confidentialité.",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commune_matches = []
+
+    def clean(self):
+        cleaned = super().clean()
+        query = cleaned.get("commune_query")
+        if not query:
+            return cleaned
+        matches = list(commune_search(query=query))
+        chosen = cleaned.get("commune")
+        picked = [c for c in matches if c.insee_code == chosen]
+        if picked:
+            cleaned["commune"] = picked[0]
+        elif len(matches) == 1:
+            cleaned["commune"] = matches[0]
+        elif not matches:
+            cleaned["commune"] = None
+            self.add_error(
+                "commune_query",
+                f"Nous ne trouvons pas de commune « {query} ». Vérifie l'orthographe "
+                "ou tape ton code postal.",
+            )
+        else:
+            cleaned["commune"] = None
+            self.commune_matches = matches
+            self.add_error(
+                "commune_query",
+                "Plusieurs communes correspondent : choisis la tienne dans la liste.",
+            )
+        return cleaned
+
+
+class RoleGrantForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail de la personne",
+        error_messages={"invalid": "Cette adresse e-mail n'est pas valide."},
+    )
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices)
+    epci = forms.TypedChoiceField(label="Territoire", coerce=int)
+
+    def __init__(self, *args, epcis, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["epci"].choices = [(e.pk, e.name) for e in epcis]

@@ -1,0 +1,175 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account, identified by its e-mail address (no username)."""
+
+    username = None
+    email = models.EmailField("adresse e-mail", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "utilisateur·rice"
+        verbose_name_plural = "utilisateur·rices"
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_onboarded(self) -> bool:
+        return hasattr(self, "learner_profile")
+
+
+class LearnerProfile(models.Model):
+    """The little we keep about a learner: first name is on User, the rest here."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="learner_profile",
+    )
+    birth_date = models.DateField("date de naissance")
+    commune = models.ForeignKey(
+        "territories.Commune",
+        verbose_name="commune de résidence",
+        on_delete=models.PROTECT,
+        related_name="learners",
+    )
+    onboarded_at = models.DateTimeField("profil complété le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "profil de jeune"
+        verbose_name_plural = "profils de jeunes"
+
+    def __str__(self):
+        return f"Profil de {self.user}"
+
+
+class TermsVersion(models.Model):
+    """A published version of the terms of use and privacy notice."""
+
+    version = models.CharField("version", max_length=20, unique=True)
+    summary = models.TextField(
+        "résumé", help_text="Ce que la personne accepte, en mots simples."
+    )
+    effective_from = models.DateTimeField(
+        "en vigueur à partir du", default=timezone.now
+    )
+
+    class Meta:
+        verbose_name = "version des conditions d'utilisation"
+        verbose_name_plural = "versions des conditions d'utilisation"
+        ordering = ["-effective_from"]
+
+    def __str__(self):
+        return f"Conditions d'utilisation v{self.version}"
+
+
+class TermsAcceptance(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="terms_acceptances",
+    )
+    terms = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "acceptation des conditions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "terms"], name="terms_accepted_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} a accepté v{self.terms.version}"
+
+
+class Role(models.TextChoices):
+    INFORMER = "informer", "Informateur·rice"
+    SCHOOL_STAFF = "school_staff", "Personnel d'établissement"
+    COORDINATOR = "coordinator", "Coordinateur·rice de territoire"
+
+
+class RoleMembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class RoleMembership(models.Model):
+    """A staff role held by a user within an EPCI. Revoked, never deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    epci = models.ForeignKey(
+        "territories.EPCI",
+        verbose_name="EPCI",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = RoleMembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rôle"
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "epci"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_role_per_scope",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.epci})"

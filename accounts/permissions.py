@@ -1,0 +1,55 @@
+"""The one place that answers "may this user do X on that object"."""
+
+from enum import StrEnum
+
+from territories.models import EPCI
+
+from .models import Role, RoleMembership
+
+
+class Action(StrEnum):
+    EPCI_VIEW = "epci.view"  # obj: EPCI
+    ROLE_GRANT = "role.grant"  # obj: EPCI where the role is granted
+    ROLE_REVOKE = "role.revoke"  # obj: RoleMembership
+    PILOT_MANAGE = "pilot.manage"  # obj: EPCI
+
+
+# Which role, within an EPCI, allows each action on that EPCI.
+ROLES_FOR_ACTION = {
+    Action.EPCI_VIEW: {Role.COORDINATOR},
+    Action.ROLE_GRANT: {Role.COORDINATOR},
+    Action.ROLE_REVOKE: {Role.COORDINATOR},
+    Action.PILOT_MANAGE: {Role.COORDINATOR},
+}
+
+
+def epci_ids_for(user, action: Action) -> set[int] | None:
+    """EPCIs where the user may do the action; None means everywhere (superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return set(
+        RoleMembership.objects.active()
+        .filter(user=user, role__in=ROLES_FOR_ACTION[action])
+        .values_list("epci_id", flat=True)
+    )
+
+
+def _epci_of(obj) -> int | None:
+    if isinstance(obj, EPCI):
+        return obj.pk
+    return getattr(obj, "epci_id", None)
+
+
+def user_can(user, action: Action, obj) -> bool:
+    allowed = epci_ids_for(user, action)
+    if allowed is None:
+        return True
+    return _epci_of(obj) in allowed
+
+
+def has_any_staff_role(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or RoleMembership.objects.active().filter(user=user).exists()
+    )

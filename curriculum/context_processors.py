@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import legal_page_list
+
+
+def site_chrome(request):
+    """Footer links, loaded only when a template uses them."""
+
+    def links():
+        return [
+            {"title": page.title, "url": page.get_url(request=request)}
+            for page in legal_page_list()
+        ]
+
+    return {"legal_pages": SimpleLazyObject(links)}

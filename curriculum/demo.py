@@ -1,0 +1,115 @@
+"""Demo data for the embedded mode: the Perche territory, a pilot and one account per
+role. Idempotent: running it again changes nothing."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import Role, RoleMembership, User
+from accounts.selectors import terms_current
+from accounts.services import learner_onboard
+from territories.models import EPCI, Commune
+from territories.services import communes_import, pilot_ensure
+
+from .services import site_setup
+
+COMMUNES_CSV = (
+    Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
+)
+PILOT_EPCI_SIREN = "200006971"  # Communauté de communes du Perche
+DEMO_PASSWORD = "Perche-demo-2026"  # noqa: S105 - public, embedded mode only
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    first_name: str
+    description: str
+    role: str | None = None
+    editor: bool = False
+    superuser: bool = False
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        "jeune@demo.majorite-prete.fr", "Lina", "jeune de 17 ans, Nogent-le-Rotrou"
+    ),
+    DemoAccount(
+        "informateur@demo.majorite-prete.fr",
+        "Karim",
+        "informateur du PIJ, CC du Perche",
+        role=Role.INFORMER,
+    ),
+    DemoAccount(
+        "etablissement@demo.majorite-prete.fr",
+        "Claire",
+        "CPE d'un lycée, CC du Perche",
+        role=Role.SCHOOL_STAFF,
+    ),
+    DemoAccount(
+        "coordination@demo.majorite-prete.fr",
+        "Sophie",
+        "coordinatrice, CC du Perche",
+        role=Role.COORDINATOR,
+    ),
+    DemoAccount(
+        "editeur@demo.majorite-prete.fr", "Marc", "éditeur des contenus", editor=True
+    ),
+    DemoAccount(
+        "admin@demo.majorite-prete.fr", "Admin", "administration", superuser=True
+    ),
+]
+
+
+def _birth_date_turning_18_in(days: int, today: date) -> date:
+    return date(today.year - 18, today.month, 1) + timedelta(days=days)
+
+
+@transaction.atomic
+def demo_load(*, today: date | None = None) -> list[DemoAccount]:
+    today = today or date.today()
+    communes_import(data=COMMUNES_CSV.read_bytes())
+    site_setup()
+    epci = EPCI.objects.get(siren=PILOT_EPCI_SIREN)
+    pilot_ensure(
+        epci=epci,
+        name="Attestation d'autonomie — CC du Perche",
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2027, 8, 31),
+    )
+    editors = Group.objects.filter(name="Editors").first()
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=account.email,
+                password=DEMO_PASSWORD,
+                first_name=account.first_name,
+                is_staff=account.superuser,
+                is_superuser=account.superuser,
+            )
+        EmailAddress.objects.get_or_create(
+            user=user, email=account.email, defaults={"verified": True, "primary": True}
+        )
+        if account.role:
+            RoleMembership.objects.get_or_create(
+                user=user, role=account.role, epci=epci, revoked_at=None
+            )
+        if account.editor and editors:
+            user.groups.add(editors)
+    learner = User.objects.get(email=DEMO_ACCOUNTS[0].email)
+    if not learner.is_onboarded:
+        learner_onboard(
+            user=learner,
+            first_name=learner.first_name,
+            birth_date=_birth_date_turning_18_in(200, today),
+            commune=Commune.objects.get(insee_code="28280"),  # Nogent-le-Rotrou
+            terms=terms_current(),
+            terms_accepted=True,
+            today=today,
+        )
+    return DEMO_ACCOUNTS

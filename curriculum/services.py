@@ -1,0 +1,57 @@
+from datetime import date
+
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from accounts.models import TermsVersion
+
+from .content import LEGAL_PAGES, TERMS_VERSION, legal_page_body, terms_summary
+from .models import HomePage, LegalPage
+
+HOME_INTRO = (
+    "À 18 ans, beaucoup de démarches arrivent d'un coup : compte bancaire, "
+    "assurance, mutuelle, CAF, ameli, impôts… Ici, tu apprends à les faire toi-même, "
+    "à ton rythme, et tu sais où trouver de l'aide près de chez toi. Une erreur n'est "
+    "presque jamais définitive."
+)
+
+
+@transaction.atomic
+def site_setup() -> HomePage:
+    """Make the site root a HomePage with its legal pages and terms. Idempotent:
+    pages that exist are left as editors made them."""
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = root.add_child(
+            instance=HomePage(
+                title="Prêt·e pour tes 18 ans ?", slug="accueil", intro=HOME_INTRO
+            )
+        )
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True
+        )
+    elif site.root_page_id != home.pk:
+        previous = site.root_page
+        site.root_page = home
+        site.site_name = "Majorité prête"
+        site.save()
+        # Wagtail's placeholder "Welcome" page has no content of ours.
+        if type(previous.specific) is Page and previous.depth == 2:
+            previous.delete()
+    existing = set(LegalPage.objects.values_list("kind", flat=True))
+    for page in LEGAL_PAGES:
+        if page["kind"] not in existing:
+            home.add_child(
+                instance=LegalPage(
+                    last_reviewed=date.today(),
+                    body=legal_page_body(page["slug"]),
+                    **page,
+                )
+            )
+    TermsVersion.objects.get_or_create(
+        version=TERMS_VERSION, defaults={"summary": terms_summary()}
+    )
+    return home

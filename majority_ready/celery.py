@@ -1,0 +1,13 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "majority_ready.settings.base")
+
+app = Celery("majority_ready")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Tasks are idempotent (they select work by state), so a message is acknowledged
+# only once the task has run: a killed worker's message is delivered again.
+app.conf.task_acks_late = True
+app.conf.task_reject_on_worker_lost = True
+app.autodiscover_tasks()
