@@ -5,8 +5,16 @@ from .permissions import has_any_staff_role
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_login_redirect_url(self, request):
+    """After any login, a learner who has no profile yet goes to the onboarding."""
+
+    def _onboarding_url(self, request) -> str | None:
         user = request.user
-        if not user.is_onboarded and not user.is_staff and not has_any_staff_role(user):
-            return reverse("accounts:onboarding")
-        return super().get_login_redirect_url(request)
+        if user.is_onboarded or user.is_staff or has_any_staff_role(user):
+            return None
+        return reverse("accounts:onboarding")
+
+    def get_login_redirect_url(self, request):
+        return self._onboarding_url(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        return self._onboarding_url(request) or super().get_signup_redirect_url(request)

@@ -10,6 +10,7 @@ class OnboardingForm(forms.Form):
         label="Ton prénom",
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": "Indique ton prénom."},
     )
     birth_date = forms.DateField(
         label="Ta date de naissance",

@@ -20,7 +20,7 @@ def broker_state() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER and not settings.CELERY_BROKER_URL:
         return "in-process"
     try:
-        with celery_app.connection_for_write() as conn:
+        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(
                 max_retries=0, timeout=settings.HEALTHZ_BROKER_TIMEOUT
             )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from .selectors import legal_page_list
@@ -12,4 +13,4 @@ def site_chrome(request):
             for page in legal_page_list()
         ]
 
-    return {"legal_pages": SimpleLazyObject(links)}
+    return {"legal_pages": SimpleLazyObject(links), "SITE_URL": settings.SITE_URL}

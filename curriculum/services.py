@@ -1,7 +1,8 @@
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from accounts.models import TermsVersion
 
@@ -22,7 +23,12 @@ def site_setup() -> HomePage:
     pages that exist are left as editors made them."""
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
+        # Wagtail's migrations create the locale and tree root; a flushed database
+        # (as in transactional tests) has neither.
+        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        root = Page.get_first_root_node() or Page.add_root(
+            instance=Page(title="Racine", slug="root")
+        )
         home = root.add_child(
             instance=HomePage(
                 title="Prêt·e pour tes 18 ans ?", slug="accueil", intro=HOME_INTRO

@@ -22,3 +22,6 @@ STORAGES = {
 # Unit tests run tasks in-process; the worker tests send through the real broker.
 CELERY_TASK_ALWAYS_EAGER = True
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Serve static files from the apps' folders, as in development (no collectstatic).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,97 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from wagtail.models import Page, Site
+
+from accounts.models import RoleMembership, TermsVersion, User
+from curriculum.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from curriculum.models import HomePage, LegalPage
+from curriculum.services import site_setup
+from territories.models import Commune, Pilot
+from tests.factories import UserFactory
+from tests.helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_site_root_is_the_home_page_with_legal_pages(site):
+    assert Site.objects.get(is_default_site=True).root_page.specific == site
+    assert set(LegalPage.objects.values_list("kind", flat=True)) == {
+        "mentions",
+        "confidentialite",
+        "accessibilite",
+    }
+    assert TermsVersion.objects.get().version == "1.0"
+    # Wagtail's placeholder page is gone.
+    assert not Page.objects.filter(depth=2).exclude(pk=site.pk).exists()
+
+
+def test_site_setup_is_idempotent_and_keeps_edits(site):
+    privacy = LegalPage.objects.get(kind="confidentialite")
+    privacy.title = "Vie privée"
+    privacy.save_revision().publish()
+    site_setup()
+    assert HomePage.objects.count() == 1
+    assert LegalPage.objects.count() == 3
+    assert LegalPage.objects.get(kind="confidentialite").title == "Vie privée"
+
+
+def test_home_page_chrome(client, site, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = client.get("/")
+    text = page_text(response)
+    assert response.status_code == 200
+    assert '<html lang="fr">' in text
+    assert 'href="#contenu"' in text
+    assert "Créer mon compte" in text
+    for title in ("Mentions légales", "Accessibilité", "Confidentialité"):
+        assert title in text
+
+
+def test_legal_pages_render(client, site):
+    for page in LegalPage.objects.all():
+        response = client.get(page.url)
+        assert response.status_code == 200
+        assert page.title in page_text(response)
+    privacy = client.get(LegalPage.objects.get(kind="confidentialite").url)
+    assert "numéro de sécurité sociale" in page_text(privacy)
+
+
+def test_cms_admin_is_for_editors_only(client, site):
+    response = client.get("/cms/")
+    assert response.status_code == 302
+    client.force_login(UserFactory())
+    assert client.get("/cms/").status_code == 302
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get("/cms/").status_code == 200
+
+
+def test_static_files_are_served(client, site):
+    response = client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert ":focus-visible" in b"".join(response.streaming_content).decode()
+
+
+def test_load_demo_is_idempotent(settings, client, capsys):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")
+    output = capsys.readouterr().out
+    assert "jeune@demo.majorite-prete.fr" in output
+    assert Commune.objects.count() == 151
+    assert Pilot.objects.count() == 1
+    assert Pilot.objects.get().epci.siren == "200006971"
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
+    assert RoleMembership.objects.count() == 3
+    learner = User.objects.get(email="jeune@demo.majorite-prete.fr")
+    assert learner.is_onboarded
+    settings.DEBUG = False
+    for account in DEMO_ACCOUNTS:
+        assert client.login(email=account.email, password=DEMO_PASSWORD)
+
+
+def test_load_demo_refuses_outside_embedded_mode(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="mode embarqué"):
+        call_command("load_demo")
+    assert not User.objects.exists()

@@ -1,0 +1,66 @@
+from datetime import date
+
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import LearnerProfile, Role, RoleMembership, User
+from territories.models import EPCI, Commune
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"personne{n}@exemple.fr")
+    first_name = "Camille"
+    password = factory.PostGenerationMethodCall(
+        "set_password", "Mot-de-passe-solide-42"
+    )
+
+    @factory.post_generation
+    def verified(user, create, extracted, **kwargs):
+        if create:
+            user.save()
+            EmailAddress.objects.create(
+                user=user, email=user.email, verified=True, primary=True
+            )
+
+
+class EPCIFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EPCI
+
+    siren = factory.Sequence(lambda n: f"{200000000 + n:09d}")
+    name = factory.Sequence(lambda n: f"Communauté de communes n°{n}")
+
+
+class CommuneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commune
+
+    insee_code = factory.Sequence(lambda n: f"{28000 + n % 1000:05d}")
+    name = factory.Sequence(lambda n: f"Commune {n}")
+    departement = "28"
+    postcodes = "28400"
+    latitude = 48.32
+    longitude = 0.82
+    epci = factory.SubFactory(EPCIFactory)
+
+
+class LearnerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearnerProfile
+
+    user = factory.SubFactory(UserFactory)
+    birth_date = date(2009, 5, 1)
+    commune = factory.SubFactory(CommuneFactory)
+
+
+class RoleMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoleMembership
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.COORDINATOR
+    epci = factory.SubFactory(EPCIFactory)
