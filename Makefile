@@ -45,10 +45,12 @@ services: install
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/djhtml --check templates
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/djhtml templates
 
 migrations-check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
