@@ -1,7 +1,14 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from modelcluster.fields import ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import ModuleBodyBlock
 
 
 class HomePage(Page):
@@ -11,7 +18,7 @@ class HomePage(Page):
     body = RichTextField("contenu", blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
-    subpage_types = ["curriculum.LegalPage"]
+    subpage_types = ["curriculum.LegalPage", "curriculum.ModuleIndexPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -43,3 +50,229 @@ class LegalPage(Page):
     class Meta:
         verbose_name = "page légale"
         verbose_name_plural = "pages légales"
+
+
+competency_code_validator = RegexValidator(
+    r"^[A-Z]+-\d{2}$", "Code attendu : LETTRES-00, par exemple CAF-01."
+)
+
+
+class Competency(models.Model):
+    code = models.CharField(
+        "code", max_length=20, unique=True, validators=[competency_code_validator]
+    )
+    label = models.CharField("intitulé", max_length=200)
+    description = models.TextField("description")
+    requires_in_person = models.BooleanField(
+        "validation en personne",
+        default=False,
+        help_text="Un·e informateur·rice doit voir le ou la jeune le faire.",
+    )
+
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("label"),
+        FieldPanel("description"),
+        FieldPanel("requires_in_person"),
+    ]
+
+    class Meta:
+        verbose_name = "compétence"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.label}"
+
+
+FROZEN_MESSAGE = (
+    "Une version publiée du référentiel ne se modifie plus : crée une nouvelle version."
+)
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+
+class Framework(ClusterableModel):
+    """A version of the competency framework. Once published it is frozen, so that
+    issued certificates keep meaning what they meant."""
+
+    name = models.CharField(
+        "nom", max_length=200, default="Attestation d'autonomie — Majorité prête"
+    )
+    version = models.PositiveIntegerField("version")
+    competencies = ParentalManyToManyField(
+        Competency, verbose_name="compétences requises", related_name="frameworks"
+    )
+    mastery_threshold = models.DecimalField(
+        "seuil de maîtrise",
+        max_digits=3,
+        decimal_places=2,
+        default=0.8,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1)],
+        help_text="Part des questions d'une compétence à réussir (0,80 = 80 %).",
+    )
+    questions_per_competency = models.PositiveSmallIntegerField(
+        "questions par compétence",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    quiz_cooldown_minutes = models.PositiveIntegerField(
+        "délai avant de refaire un quiz (minutes)", default=30
+    )
+    attempt_time_limit_minutes = models.PositiveIntegerField(
+        "durée de validité d'un quiz commencé (minutes)",
+        default=120,
+        validators=[MinValueValidator(5)],
+    )
+    published_at = models.DateTimeField("publiée le", null=True, blank=True)
+
+    objects = FrameworkQuerySet.as_manager()
+
+    panels = [
+        MultiFieldPanel([FieldPanel("name"), FieldPanel("version")], "Version"),
+        FieldPanel("competencies"),
+        MultiFieldPanel(
+            [
+                FieldPanel("mastery_threshold"),
+                FieldPanel("questions_per_competency"),
+                FieldPanel("quiz_cooldown_minutes"),
+                FieldPanel("attempt_time_limit_minutes"),
+            ],
+            "Quiz",
+        ),
+        FieldPanel("published_at"),
+    ]
+
+    class Meta:
+        verbose_name = "référentiel"
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="framework_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        state = "publiée" if self.published_at else "brouillon"
+        return f"{self.name} — v{self.version} ({state})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def _stored_is_published(self) -> bool:
+        return (
+            self.pk is not None
+            and type(self)
+            .objects.filter(pk=self.pk, published_at__isnull=False)
+            .exists()
+        )
+
+    def clean(self):
+        if self._stored_is_published():
+            raise ValidationError(FROZEN_MESSAGE)
+
+    def save(self, *args, **kwargs):
+        if self._stored_is_published():
+            raise ValidationError(FROZEN_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._stored_is_published():
+            raise ValidationError(FROZEN_MESSAGE)
+        return super().delete(*args, **kwargs)
+
+
+class Procedure(index.Indexed, models.Model):
+    """A real procedure a module points to, with its official online service."""
+
+    code = models.SlugField("code", max_length=60, unique=True)
+    title = models.CharField("titre", max_length=200)
+    institution = models.CharField("organisme", max_length=200)
+    online_service_url = models.URLField("service en ligne officiel", blank=True)
+    form_reference = models.CharField(
+        "formulaire",
+        max_length=100,
+        blank=True,
+        help_text="Numéro Cerfa s'il y en a un.",
+    )
+    where_to_get_help = models.TextField("où trouver de l'aide")
+    if_it_goes_wrong = models.TextField("si ça se passe mal")
+
+    search_fields = [index.SearchField("title"), index.SearchField("institution")]
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("title"),
+        FieldPanel("institution"),
+        FieldPanel("online_service_url"),
+        FieldPanel("form_reference"),
+        FieldPanel("where_to_get_help"),
+        FieldPanel("if_it_goes_wrong"),
+    ]
+
+    class Meta:
+        verbose_name = "démarche"
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ModuleIndexPage(Page):
+    """« Les modules » : the list of modules, in the page tree's order."""
+
+    intro = models.TextField("introduction", blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["curriculum.HomePage"]
+    subpage_types = ["curriculum.ModulePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "liste des modules"
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import module_list
+
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = module_list()
+        return context
+
+
+class ModulePage(Page):
+    """A module of « mes démarches au quotidien »: short grains, then its quiz."""
+
+    intro = models.TextField("introduction")
+    duration_minutes = models.PositiveSmallIntegerField("durée estimée (minutes)")
+    competencies = ParentalManyToManyField(
+        Competency, verbose_name="compétences travaillées", related_name="modules"
+    )
+    easy_read = models.TextField(
+        "résumé facile à lire (FALC)", help_text="Une idée par ligne, des mots simples."
+    )
+    body = StreamField(ModuleBodyBlock(), verbose_name="contenu")
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("duration_minutes"),
+        FieldPanel("competencies"),
+        FieldPanel("easy_read"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["curriculum.ModuleIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "module"
+
+    @property
+    def easy_read_lines(self) -> list[str]:
+        return [line.strip() for line in self.easy_read.splitlines() if line.strip()]

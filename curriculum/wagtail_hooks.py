@@ -1,7 +1,87 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import (
+    CopyView,
+    EditView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
 from accounts.models import TermsVersion
+
+from .models import FROZEN_MESSAGE, Competency, Framework, Procedure
+
+
+class FrameworkPermissionPolicy(ModelPermissionPolicy):
+    """A published framework version is frozen: nobody edits or deletes it."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action in ("change", "delete") and instance.is_published:
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+
+class CompetencyViewSet(SnippetViewSet):
+    model = Competency
+    icon = "tick-inverse"
+    menu_label = "Compétences"
+    list_display = ["code", "label", "requires_in_person"]
+    search_fields = ["code", "label"]
+
+
+class FrameworkEditView(EditView):
+    """Editing a published version leads to a copy: the next version, as a draft."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.object.is_published:
+            messages.warning(
+                request,
+                FROZEN_MESSAGE + " Voici une copie à enregistrer comme brouillon.",
+            )
+            return redirect(reverse(self.copy_url_name, args=[self.object.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class FrameworkCopyView(CopyView):
+    def get_initial_form_instance(self):
+        original = super().get_initial_form_instance()
+        draft = Framework(
+            name=original.name,
+            version=(
+                Framework.objects.filter(name=original.name)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+                + 1
+            ),
+            mastery_threshold=original.mastery_threshold,
+            questions_per_competency=original.questions_per_competency,
+            quiz_cooldown_minutes=original.quiz_cooldown_minutes,
+            attempt_time_limit_minutes=original.attempt_time_limit_minutes,
+        )
+        draft.competencies = list(original.competencies.all())
+        return draft
+
+
+class FrameworkViewSet(SnippetViewSet):
+    model = Framework
+    icon = "list-ul"
+    menu_label = "Référentiels"
+    list_display = ["name", "version", "published_at"]
+    edit_view_class = FrameworkEditView
+    copy_view_class = FrameworkCopyView
+
+
+class ProcedureViewSet(SnippetViewSet):
+    model = Procedure
+    icon = "form"
+    menu_label = "Démarches"
+    list_display = ["title", "institution", "online_service_url"]
+    search_fields = ["title", "institution"]
 
 
 class TermsVersionViewSet(SnippetViewSet):
@@ -11,4 +91,13 @@ class TermsVersionViewSet(SnippetViewSet):
     list_display = ["version", "effective_from"]
 
 
+class CurriculumViewSetGroup(SnippetViewSetGroup):
+    items = (CompetencyViewSet, FrameworkViewSet, ProcedureViewSet)
+    menu_icon = "folder-open-inverse"
+    menu_label = "Référentiel"
+    menu_name = "referentiel"
+
+
+register_permission_policy(Framework, FrameworkPermissionPolicy(Framework))
+register_snippet(CurriculumViewSetGroup)
 register_snippet(TermsVersionViewSet)

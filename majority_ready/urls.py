@@ -14,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("assessments.urls")),
 ]
 
 if settings.DEBUG:

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "territories",
     "accounts",
     "curriculum",
+    "assessments",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

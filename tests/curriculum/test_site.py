@@ -4,9 +4,9 @@ from django.core.management.base import CommandError
 from wagtail.models import Page, Site
 
 from accounts.models import RoleMembership, TermsVersion, User
-from curriculum.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from curriculum.models import HomePage, LegalPage
 from curriculum.services import site_setup
+from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
 from territories.models import Commune, Pilot
 from tests.factories import UserFactory
 from tests.helpers import page_text

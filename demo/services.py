@@ -6,16 +6,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard
+from curriculum.services import site_setup
 from territories.models import EPCI, Commune
 from territories.services import communes_import, pilot_ensure
 
-from .services import site_setup
+from .content import curriculum_load
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
@@ -73,7 +75,8 @@ def _birth_date_turning_18_in(days: int, today: date) -> date:
 def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     today = today or date.today()
     communes_import(data=COMMUNES_CSV.read_bytes())
-    site_setup()
+    home = site_setup()
+    curriculum_load(home=home, now=timezone.now())
     epci = EPCI.objects.get(siren=PILOT_EPCI_SIREN)
     pilot_ensure(
         epci=epci,
@@ -82,6 +85,13 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
         ends_on=date(2027, 8, 31),
     )
     editors = Group.objects.filter(name="Editors").first()
+    if editors:
+        editors.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label__in=["curriculum", "assessments"],
+                codename__regex=r"^(add|change|delete)_(competency|framework|procedure|question)$",
+            )
+        )
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first()
         if user is None:

@@ -1,0 +1,182 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.models import Orderable
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", "Choix unique"
+    MULTIPLE = "multiple", "Choix multiples"
+    TRUE_FALSE = "true_false", "Vrai ou faux"
+    ORDER = "order", "Remettre les étapes dans l'ordre"
+
+
+class Question(ClusterableModel):
+    """A question of the bank, attached to one competency. For "order" questions the
+    choices are entered in the right order."""
+
+    competency = models.ForeignKey(
+        "curriculum.Competency",
+        verbose_name="compétence",
+        on_delete=models.PROTECT,
+        related_name="questions",
+    )
+    kind = models.CharField("type", max_length=12, choices=QuestionKind.choices)
+    prompt = models.TextField("question")
+    explanation = models.TextField(
+        "explication", help_text="Montrée après la réponse, juste ou fausse."
+    )
+    is_active = models.BooleanField("en service", default=True)
+
+    panels = [
+        FieldPanel("competency"),
+        FieldPanel("kind"),
+        FieldPanel("prompt"),
+        FieldPanel("explanation"),
+        FieldPanel("is_active"),
+        InlinePanel("choices", label="réponses proposées", min_num=2),
+    ]
+
+    class Meta:
+        verbose_name = "question"
+        ordering = ["competency__code", "pk"]
+
+    def __str__(self):
+        return f"{self.competency.code} — {self.prompt[:80]}"
+
+
+class Choice(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField("réponse", max_length=300)
+    is_correct = models.BooleanField("bonne réponse", default=False)
+    feedback = models.TextField("retour", blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "réponse proposée"
+
+    def __str__(self):
+        return self.text
+
+
+class AttemptState(models.TextChoices):
+    IN_PROGRESS = "in_progress", "en cours"
+    GRADED = "graded", "corrigé"
+
+
+class Attempt(models.Model):
+    """One sitting of a module's quiz, with exactly what was served."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    module = models.ForeignKey(
+        "curriculum.ModulePage", on_delete=models.PROTECT, related_name="attempts"
+    )
+    framework = models.ForeignKey(
+        "curriculum.Framework", on_delete=models.PROTECT, related_name="attempts"
+    )
+    state = models.CharField(
+        max_length=12, choices=AttemptState.choices, default=AttemptState.IN_PROGRESS
+    )
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "tentative"
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["learner", "module", "-started_at"])]
+
+    def __str__(self):
+        return (
+            f"Quiz {self.module_id} de {self.learner_id} ({self.get_state_display()})"
+        )
+
+    @property
+    def is_graded(self) -> bool:
+        return self.state == AttemptState.GRADED
+
+    def retry_at(self, cooldown_minutes: int):
+        return self.submitted_at + timedelta(minutes=cooldown_minutes)
+
+
+class ServedQuestion(models.Model):
+    """A question as served in an attempt: its position and the shuffled options."""
+
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="served_questions"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    choice_ids = models.JSONField(
+        help_text="Identifiants des réponses, dans l'ordre montré."
+    )
+    # Filled at grading.
+    answer = models.JSONField(null=True, blank=True)
+    score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question"], name="question_served_once"
+            ),
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="one_question_per_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Question {self.position} de {self.attempt_id}"
+
+
+class AttainmentSource(models.TextChoices):
+    QUIZ = "quiz", "quiz"
+    IN_PERSON = "in_person", "validation en personne"
+
+
+class Attainment(models.Model):
+    """A competency attained by a learner under a framework version. Never removed
+    by a later failed attempt."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attainments"
+    )
+    competency = models.ForeignKey(
+        "curriculum.Competency", on_delete=models.PROTECT, related_name="attainments"
+    )
+    framework = models.ForeignKey(
+        "curriculum.Framework", on_delete=models.PROTECT, related_name="attainments"
+    )
+    source = models.CharField(max_length=12, choices=AttainmentSource.choices)
+    attained_at = models.DateTimeField()
+    attempt = models.ForeignKey(
+        Attempt,
+        verbose_name="preuve",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attainments",
+    )
+
+    class Meta:
+        verbose_name = "compétence acquise"
+        verbose_name_plural = "compétences acquises"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "competency", "framework"],
+                name="attained_once_per_framework",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.competency_id} acquise par {self.learner_id}"

@@ -1,0 +1,158 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from wagtail.models import Page
+
+from curriculum.models import (
+    Competency,
+    Framework,
+    HomePage,
+    LegalPage,
+    ModuleIndexPage,
+    ModulePage,
+    Procedure,
+)
+from curriculum.selectors import framework_current
+from demo.content import curriculum_load
+from tests.factories import UserFactory
+from tests.helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+OFFICIAL_DOMAINS = (
+    "service-public.fr",
+    "ameli.fr",
+    "caf.fr",
+    "impots.gouv.fr",
+    "parcoursup.fr",
+    "parcoursup.gouv.fr",
+    "etudiant.gouv.fr",
+    "majdc.fr",
+    "francetravail.fr",
+    "ants.gouv.fr",
+    "banque-france.fr",
+    "franceconnect.gouv.fr",
+    "1jeune1solution.gouv.fr",
+    "info.gouv.fr",
+    "cybermalveillance.gouv.fr",
+    "mesdroitssociaux.gouv.fr",
+    "economie.gouv.fr",
+    "complementaire-sante-solidaire.gouv.fr",
+    "interieur.gouv.fr",
+    "defense.gouv.fr",
+    "legifrance.gouv.fr",
+    "gouv.fr",
+)
+
+
+@pytest.fixture
+def curriculum(site):
+    return curriculum_load(home=site, now=timezone.now())
+
+
+def test_demo_framework(curriculum):
+    assert framework_current() == curriculum
+    assert curriculum.version == 1
+    competencies = curriculum.competencies.all()
+    assert competencies.count() >= 17
+    assert competencies.filter(requires_in_person=True).count() >= 3
+    assert ModulePage.objects.live().count() == 7
+    for competency in competencies:
+        assert competency.modules.count() == 1, competency.code
+        assert competency.questions.count() >= 4, competency.code
+
+
+def test_demo_load_is_idempotent(site, curriculum):
+    counts = (Competency.objects.count(), ModulePage.objects.count())
+    curriculum_load(home=site, now=timezone.now())
+    assert (Competency.objects.count(), ModulePage.objects.count()) == counts
+    assert Framework.objects.count() == 1
+
+
+def test_every_demo_module_renders(client, curriculum):
+    for module in ModulePage.objects.live():
+        response = client.get(module.url)
+        text = page_text(response)
+        assert response.status_code == 200, module.slug
+        assert module.title in text
+        assert "L'essentiel, facile à lire" in text
+        assert "Pas de panique" in text, module.slug
+        assert "Trouver de l'aide" in text or "trouver de l'aide" in text
+        # Anonymous visitors read everything; the quiz asks for an account.
+        assert "il te faut un compte" in text
+
+
+def test_procedures_link_to_official_sites_only(curriculum):
+    for procedure in Procedure.objects.exclude(online_service_url=""):
+        host = procedure.online_service_url.split("/")[2]
+        assert procedure.online_service_url.startswith("https://"), procedure.code
+        assert host.endswith(OFFICIAL_DOMAINS), procedure.online_service_url
+
+
+def test_module_index_lists_modules_in_order(client, curriculum):
+    response = client.get("/modules/")
+    text = page_text(response)
+    titles = [m.title for m in ModulePage.objects.live().order_by("path")]
+    positions = [text.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert titles[0].startswith("Ouvrir")
+
+
+def test_page_tree_rules():
+    assert ModulePage.parent_page_types == ["curriculum.ModuleIndexPage"]
+    assert ModulePage.allowed_subpage_models() == []
+    assert ModuleIndexPage in HomePage.allowed_subpage_models()
+    assert LegalPage in HomePage.allowed_subpage_models()
+    assert ModulePage not in HomePage.allowed_subpage_models()
+    assert HomePage.allowed_parent_page_models() == [Page]
+
+
+def test_page_tree_rules_on_real_pages(site, curriculum):
+    index = ModuleIndexPage.objects.get()
+    module = ModulePage.objects.first()
+    assert ModulePage.can_create_at(index)
+    assert not ModulePage.can_create_at(site)
+    assert not ModulePage.can_create_at(module)
+    assert not ModuleIndexPage.can_create_at(site)  # max_count = 1, one exists
+
+
+def test_published_framework_is_frozen(curriculum):
+    curriculum.quiz_cooldown_minutes = 1
+    with pytest.raises(ValidationError, match="ne se modifie plus"):
+        curriculum.save()
+    with pytest.raises(ValidationError):
+        curriculum.full_clean()
+    with pytest.raises(ValidationError):
+        curriculum.delete()
+    assert Framework.objects.get(pk=curriculum.pk).quiz_cooldown_minutes == 30
+
+
+def test_draft_framework_can_be_edited_then_published():
+    draft = Framework.objects.create(version=2)
+    draft.mastery_threshold = 0.9
+    draft.save()
+    draft.published_at = timezone.now()
+    draft.save()
+    assert framework_current() == draft
+    draft.mastery_threshold = 0.5
+    with pytest.raises(ValidationError):
+        draft.save()
+
+
+def test_cms_refuses_to_edit_a_published_framework(client, curriculum):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    edit_url = f"/cms/snippets/curriculum/framework/edit/{curriculum.pk}/"
+    response = client.get(edit_url)
+    assert response.status_code in (302, 403)
+    draft = Framework.objects.create(version=2)
+    assert (
+        client.get(f"/cms/snippets/curriculum/framework/edit/{draft.pk}/").status_code
+        == 200
+    )
+
+
+def test_cms_lists_the_question_bank(client, curriculum):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get("/cms/snippets/assessments/question/")
+    assert response.status_code == 200
