@@ -18,7 +18,7 @@ class QuestionKind(models.TextChoices):
 
 class Question(ClusterableModel):
     """A question of the bank, attached to one competency. For "order" questions the
-    choices are entered in the right order."""
+    choices are entered in the right order (each marked as a right answer)."""
 
     competency = models.ForeignKey(
         "curriculum.Competency",

@@ -18,7 +18,7 @@ from .models import (
     QuestionKind,
     ServedQuestion,
 )
-from .submission import field_name, rank_field_name
+from .submission import as_small_int, field_name, rank_field_name
 
 
 def attempt_get_for_learner(*, learner, attempt_id) -> Attempt | None:
@@ -86,7 +86,7 @@ def served_questions_view(
                 posted_rank = (data or QueryDict()).get(
                     rank_field_name(item.position, choice_id), ""
                 )
-                rank = int(posted_rank) if posted_rank.isdigit() else None
+                rank = as_small_int(posted_rank)
             choices.append(
                 ServedChoice(choice=by_id[choice_id], selected=selected, rank=rank)
             )
@@ -205,6 +205,7 @@ class QuizPanel:
     ongoing: Attempt | None = None
     last: Attempt | None = None
     retry_at: datetime | None = None
+    cooldown_minutes: int = 0
     attained_codes: set[str] = field(default_factory=set)
 
 
@@ -216,6 +217,7 @@ def quiz_panel_for(
     framework = framework_current()
     if not user.is_authenticated or framework is None:
         return panel
+    panel.cooldown_minutes = framework.quiz_cooldown_minutes
     attempts = list(
         Attempt.objects.filter(learner=user, module=module).order_by("-started_at")[:5]
     )

@@ -184,7 +184,9 @@ def attempt_submit(
                 if created:
                     attained.append(attainment)
 
-        attempt.score = grading.competency_score([item.score for item in served])
+        attempt.score = grading.competency_score(
+            [item.score for item in served]
+        ).quantize(Decimal("0.001"))
         attempt.state = AttemptState.GRADED
         attempt.submitted_at = now
         attempt.save(update_fields=["score", "state", "submitted_at"])

@@ -14,8 +14,11 @@ def rank_field_name(position: int, choice_id: int) -> str:
     return f"q{position}-rang-{choice_id}"
 
 
-def _as_int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+def as_small_int(value: str) -> int | None:
+    """An identifier or rank as typed by a form: ASCII digits, a few of them."""
+    if value.isascii() and value.isdigit() and len(value) <= 12:
+        return int(value)
+    return None
 
 
 def parse_submission(
@@ -61,7 +64,7 @@ def parse_submission(
 
 def _choice_answer(item: ServedQuestion, data: QueryDict) -> list[int]:
     values = data.getlist(field_name(item.position))
-    ids = [_as_int(value) for value in values]
+    ids = [as_small_int(value) for value in values]
     if any(choice_id not in item.choice_ids for choice_id in ids):
         raise AssessmentsError(
             f"Réponse inconnue à la question {item.position} : choisis parmi les "
@@ -89,7 +92,7 @@ def _order_answer(item: ServedQuestion, data: QueryDict) -> list[int]:
             raise AssessmentsError(
                 f"Réponse envoyée deux fois à la question {item.position}."
             )
-        rank = _as_int(values[0])
+        rank = as_small_int(values[0])
         if rank is None or not 1 <= rank <= count:
             raise AssessmentsError(
                 f"À la question {item.position}, chaque étape prend un rang de 1 à "

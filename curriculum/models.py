@@ -201,7 +201,11 @@ class Procedure(index.Indexed, models.Model):
     where_to_get_help = models.TextField("où trouver de l'aide")
     if_it_goes_wrong = models.TextField("si ça se passe mal")
 
-    search_fields = [index.SearchField("title"), index.SearchField("institution")]
+    search_fields = [
+        index.SearchField("title"),
+        index.AutocompleteField("title"),
+        index.SearchField("institution"),
+    ]
     panels = [
         FieldPanel("code"),
         FieldPanel("title"),

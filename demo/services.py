@@ -14,10 +14,12 @@ from accounts.models import Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard
 from curriculum.services import site_setup
+from reminders.services import deadlines_compute
 from territories.models import EPCI, Commune
 from territories.services import communes_import, pilot_ensure
 
 from .content import curriculum_load
+from .deadlines import deadline_rules_load
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
@@ -77,6 +79,7 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     communes_import(data=COMMUNES_CSV.read_bytes())
     home = site_setup()
     curriculum_load(home=home, now=timezone.now())
+    deadline_rules_load()
     epci = EPCI.objects.get(siren=PILOT_EPCI_SIREN)
     pilot_ensure(
         epci=epci,
@@ -88,8 +91,9 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     if editors:
         editors.permissions.add(
             *Permission.objects.filter(
-                content_type__app_label__in=["curriculum", "assessments"],
-                codename__regex=r"^(add|change|delete)_(competency|framework|procedure|question)$",
+                content_type__app_label__in=["curriculum", "assessments", "reminders"],
+                codename__regex=r"^(add|change|delete)_"
+                r"(competency|framework|procedure|question|deadlinerule)$",
             )
         )
     for account in DEMO_ACCOUNTS:
@@ -122,4 +126,5 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
             terms_accepted=True,
             today=today,
         )
+    deadlines_compute(learner=learner, today=today)
     return DEMO_ACCOUNTS

@@ -15,6 +15,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("assessments.urls")),
+    path("", include("reminders.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,11 +2,17 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from curriculum.services import site_setup
 from territories.services import communes_import
 
 from .factories import UserFactory
+
+# Property tests: no example database on disk, no per-example deadline (CI machines
+# vary in speed).
+hypothesis_settings.register_profile("project", database=None, deadline=None)
+hypothesis_settings.load_profile("project")
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"

@@ -7,6 +7,7 @@ required and start-up stops with a clear message when one is missing.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "curriculum",
     "assessments",
+    "reminders",
     "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -189,6 +191,7 @@ elif DEBUG:
 else:
     EMAIL_HOST = "localhost"
     EMAIL_PORT = 25
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Celery: with no broker, tasks run in-process (embedded mode).
 CELERY_BROKER_URL = required("CELERY_BROKER_URL", "")
@@ -206,6 +209,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Each worker proves it can reach the database; /healthz shows the last beat.
     "heartbeat": {"task": "core.tasks.heartbeat_record", "schedule": 300.0},
+    # Reminder e-mails that are due (by hand: manage.py send_reminders).
+    "reminders-send-due": {
+        "task": "reminders.tasks.reminders_send_due",
+        "schedule": 120.0,
+    },
+    # Every learner's calendar, to move the 18-month horizon on and pick up rule
+    # changes (by hand: manage.py sweep_deadlines).
+    "deadlines-sweep": {
+        "task": "reminders.tasks.deadlines_sweep",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
 

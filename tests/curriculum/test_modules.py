@@ -156,3 +156,16 @@ def test_cms_lists_the_question_bank(client, curriculum):
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     response = client.get("/cms/snippets/assessments/question/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cms/snippets/assessments/question/?q=carte",
+        "/cms/snippets/curriculum/competency/?q=CAF",
+        "/cms/snippets/curriculum/procedure/?q=ameli",
+    ],
+)
+def test_cms_search_in_content(client, curriculum, url):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(url).status_code == 200

@@ -1,0 +1,63 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from .models import ReminderDelivery
+
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+
+
+def message_id_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def unsubscribe_token(*, learner) -> str:
+    return signing.dumps(learner.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(*, learner) -> str:
+    token = unsubscribe_token(learner=learner)
+    return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
+
+
+def reminder_message(delivery: ReminderDelivery) -> EmailMultiAlternatives:
+    """The reminder e-mail: what, when, how, where to get help, and the remedy."""
+    deadline, learner = delivery.deadline, delivery.learner
+    rule = deadline.rule
+    closes = date_format(deadline.closes_on, "l j F Y")
+    if delivery.offset == ReminderDelivery.OPENING:
+        subject = f"C'est ouvert : {rule.title} (jusqu'au {closes})"
+    else:
+        subject = f"Rappel : {rule.title}, avant le {closes}"
+    unsubscribe = unsubscribe_url(learner=learner)
+    context = {
+        "learner": learner,
+        "deadline": deadline,
+        "rule": rule,
+        "delivery": delivery,
+        "is_opening": delivery.offset == ReminderDelivery.OPENING,
+        "module_url": settings.SITE_URL + rule.module.url if rule.module else "",
+        "planning_url": settings.SITE_URL + reverse("reminders:planning"),
+        "settings_url": settings.SITE_URL + reverse("reminders:preferences"),
+        "unsubscribe_url": unsubscribe,
+    }
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("reminders/email/reminder.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[learner.email],
+        headers={
+            "Message-ID": f"<rappel-{delivery.pk}@{message_id_domain()}>",
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("reminders/email/reminder.html", context), "text/html"
+    )
+    return message

@@ -1,0 +1,335 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    validate_comma_separated_integer_list,
+)
+from django.db import models
+from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+from .timing import Offset
+
+
+class Timing(models.TextChoices):
+    BIRTHDAY = "birthday", "Par rapport à la date de naissance"
+    YEARLY = "yearly", "Fenêtre annuelle (dates saisies chaque année)"
+    MONTHLY = "monthly", "Chaque mois"
+    EVENT = "event", "Après une date saisie par le ou la jeune"
+
+
+class EventKind(models.TextChoices):
+    MOVING_IN = "moving_in", "Emménagement dans un logement"
+    ID_CARD_EXPIRY = "id_card_expiry", "Fin de validité de la carte d'identité"
+    C2S_END = "c2s_end", "Fin des droits à la Complémentaire santé solidaire"
+    JDC_CONVOCATION = "jdc_convocation", "Réception de la convocation à la JDC"
+    PRIME_ACTIVITE = (
+        "prime_activite_declaration",
+        "Prochaine déclaration trimestrielle de prime d'activité",
+    )
+
+
+class Concern(models.TextChoices):
+    JOB_SEEKER = "job_seeker", "Je suis inscrit·e à France Travail"
+    STUDENT = "student", "Je suis ou serai étudiant·e"
+    TENANT = "tenant", "Je suis locataire"
+    C2S = "c2s", "J'ai la Complémentaire santé solidaire"
+    PRIME_ACTIVITE = "prime_activite", "Je touche la prime d'activité"
+
+
+class Severity(models.TextChoices):
+    LOW = "faible", "faible"
+    MEDIUM = "moyenne", "moyenne"
+    HIGH = "elevee", "élevée"
+
+
+class DeadlineRule(ClusterableModel):
+    """A deadline that matters at 16-18, with what to do if it is missed."""
+
+    code = models.SlugField("code", max_length=30, unique=True, allow_unicode=False)
+    title = models.CharField("titre", max_length=200)
+    module = models.ForeignKey(
+        "curriculum.ModulePage",
+        verbose_name="module",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    procedure = models.ForeignKey(
+        "curriculum.Procedure",
+        verbose_name="démarche",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.CharField("organisme", max_length=200)
+    official_url = models.URLField("lien officiel")
+    severity = models.CharField(
+        "gravité si c'est manqué", max_length=10, choices=Severity.choices
+    )
+    what_to_do = models.TextField("que faire")
+    remedy = models.TextField("si c'est manqué : comment rattraper")
+    min_age = models.PositiveSmallIntegerField("âge minimum", default=15)
+    max_age = models.PositiveSmallIntegerField("âge maximum", default=25)
+    opt_in = models.CharField(
+        "seulement si le ou la jeune l'indique",
+        max_length=20,
+        choices=Concern.choices,
+        blank=True,
+    )
+    reminder_days = models.CharField(
+        "rappels (jours avant la fin)",
+        max_length=40,
+        default="30,7,1",
+        validators=[validate_comma_separated_integer_list],
+    )
+    remind_on_opening = models.BooleanField("rappel à l'ouverture", default=True)
+    timing = models.CharField("calendrier", max_length=10, choices=Timing.choices)
+    opens_years = models.SmallIntegerField("ouvre : années", default=0)
+    opens_months = models.SmallIntegerField("mois", default=0)
+    opens_days = models.SmallIntegerField("jours", default=0)
+    closes_years = models.SmallIntegerField("ferme : années", default=0)
+    closes_months = models.SmallIntegerField("mois", default=0)
+    closes_days = models.SmallIntegerField("jours", default=0)
+    closes_end_of_month = models.BooleanField("fin du mois", default=False)
+    opens_day = models.PositiveSmallIntegerField(
+        "ouvre le (jour du mois)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    closes_day = models.PositiveSmallIntegerField(
+        "ferme le (jour du mois)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    event = models.CharField(
+        "événement déclencheur", max_length=30, choices=EventKind.choices, blank=True
+    )
+    is_active = models.BooleanField("en service", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("code"),
+                FieldPanel("title"),
+                FieldPanel("module"),
+                FieldPanel("procedure"),
+                FieldPanel("body"),
+                FieldPanel("official_url"),
+            ],
+            "Démarche",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("what_to_do"), FieldPanel("severity"), FieldPanel("remedy")],
+            "Conseils",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("timing"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("opens_years"),
+                        FieldPanel("opens_months"),
+                        FieldPanel("opens_days"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("closes_years"),
+                        FieldPanel("closes_months"),
+                        FieldPanel("closes_days"),
+                        FieldPanel("closes_end_of_month"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("opens_day"), FieldPanel("closes_day")]),
+                FieldPanel("event"),
+                InlinePanel("windows", label="fenêtres annuelles"),
+            ],
+            "Calendrier",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+                FieldPanel("opt_in"),
+                FieldPanel("reminder_days"),
+                FieldPanel("remind_on_opening"),
+                FieldPanel("is_active"),
+            ],
+            "Pour qui, quels rappels",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "règle d'échéance"
+        verbose_name_plural = "règles d'échéance"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    @property
+    def opens(self) -> Offset:
+        return Offset(self.opens_years, self.opens_months, self.opens_days)
+
+    @property
+    def closes(self) -> Offset:
+        return Offset(
+            self.closes_years,
+            self.closes_months,
+            self.closes_days,
+            end_of_month=self.closes_end_of_month,
+        )
+
+    @property
+    def reminder_day_list(self) -> list[int]:
+        return sorted({int(d) for d in self.reminder_days.split(",") if d.strip()})
+
+
+class DeadlineWindow(Orderable):
+    rule = ParentalKey(DeadlineRule, on_delete=models.CASCADE, related_name="windows")
+    opens_on = models.DateField("ouvre le")
+    closes_on = models.DateField("ferme le")
+
+    panels = [FieldPanel("opens_on"), FieldPanel("closes_on")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="window_closes_after_opening",
+            )
+        ]
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+STANDARD_DAYS_BEFORE = (30, 7, 1)
+
+
+class ReminderSettings(models.Model):
+    """A learner's calendar choices: reminders on or off, which ones, what concerns
+    them, and the secret of their calendar feed."""
+
+    learner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminder_settings",
+    )
+    enabled = models.BooleanField("recevoir les rappels par e-mail", default=True)
+    remind_on_opening = models.BooleanField("le jour où ça ouvre", default=True)
+    days_before = models.JSONField(default=list)
+    concerns = models.JSONField(default=list)
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    # Set when the address is refused for good by the mail server.
+    email_failing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "réglages de rappels"
+
+    def __str__(self):
+        return f"Rappels de {self.learner_id}"
+
+
+class LearnerEvent(models.Model):
+    """A date the learner entered (moving in, identity card expiry…)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "kind"], name="one_date_per_event"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} : {self.day}"
+
+
+class PersonalDeadline(models.Model):
+    """One occurrence of a rule for one learner."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deadlines"
+    )
+    rule = models.ForeignKey(
+        DeadlineRule, on_delete=models.CASCADE, related_name="occurrences"
+    )
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["closes_on", "rule__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "rule", "closes_on"], name="one_occurrence_per_date"
+            )
+        ]
+        indexes = [models.Index(fields=["learner", "closes_on"])]
+
+    def __str__(self):
+        return f"{self.rule_id} pour {self.learner_id} : {self.closes_on}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "à envoyer"
+    SENT = "sent", "envoyé"
+    FAILED = "failed", "échec définitif"
+    CANCELLED = "cancelled", "annulé"
+
+
+class ReminderDelivery(models.Model):
+    """One reminder e-mail: learner × occurrence × offset, sent exactly once."""
+
+    OPENING = "ouverture"
+
+    deadline = models.ForeignKey(
+        PersonalDeadline, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    offset = models.CharField(max_length=12)  # "J-30", "J-7", "J-1", "ouverture"
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "envoi de rappel"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "offset"], name="one_reminder_per_offset"
+            )
+        ]
+        indexes = [
+            # The due-scan reads only pending rows, by due time: O(due).
+            models.Index(
+                fields=["due_at"],
+                name="reminder_pending_due",
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self):
+        return f"Rappel {self.offset} de {self.deadline_id} ({self.status})"

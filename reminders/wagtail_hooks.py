@@ -1,0 +1,32 @@
+from django.db import transaction
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .models import DeadlineRule
+from .tasks import deadlines_sweep
+
+
+class DeadlineRuleViewSet(SnippetViewSet):
+    model = DeadlineRule
+    icon = "date"
+    menu_label = "Échéances"
+    menu_order = 310
+    add_to_admin_menu = True
+    list_display = ["code", "title", "timing", "severity", "is_active"]
+    list_filter = ["timing", "severity", "is_active"]
+    search_fields = ["code", "title"]
+
+
+register_snippet(DeadlineRuleViewSet)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+@hooks.register("after_delete_snippet")
+def recompute_calendars_after_rule_change(request, instances):
+    """A changed rule changes learners' calendars: recompute them all."""
+    if not isinstance(instances, list | tuple):
+        instances = [instances]
+    if any(isinstance(instance, DeadlineRule) for instance in instances):
+        transaction.on_commit(deadlines_sweep.delay)
