@@ -11,6 +11,7 @@ nor doubles a reminder (short of the few microseconds between the two).
 import re
 import smtplib
 import ssl
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -45,10 +46,12 @@ class SmtpTransport:
     def begin(self, message: EmailMessage) -> None:
         """Send the envelope and the message, but not the end of DATA."""
         smtp = self._connect()
+        sender = parseaddr(message.from_email)[1]
         try:
-            code, reply = smtp.mail(message.from_email)
+            smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(sender)
             if code != 250:
-                raise smtplib.SMTPSenderRefused(code, reply, message.from_email)
+                raise smtplib.SMTPSenderRefused(code, reply, sender)
             for recipient in message.recipients():
                 code, reply = smtp.rcpt(recipient)
                 if code not in (250, 251):

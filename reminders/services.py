@@ -65,7 +65,8 @@ def occurrences_for(
     start, end = today - timedelta(days=PAST_DAYS), today + timedelta(days=HORIZON_DAYS)
     found = []
     for rule in rules:
-        if rule.opt_in and rule.opt_in not in concerns:
+        # Entering an event's date says it concerns the learner: no opt-in needed.
+        if rule.opt_in and rule.opt_in not in concerns and rule.timing != Timing.EVENT:
             continue
         for window in _windows(
             rule, birth_date=birth_date, events=events, start=start, end=end
@@ -340,7 +341,9 @@ def reminders_send_due(*, now: datetime | None = None, limit: int = 1000) -> int
                 delivery = _claim_next(now)
                 if delivery is None:
                     break
-                settings = reminder_settings_for(learner=delivery.learner)
+                settings = getattr(
+                    delivery.learner, "reminder_settings", None
+                ) or reminder_settings_for(learner=delivery.learner)
                 reason = _skip_reason(delivery, settings)
                 if reason:
                     delivery.status = DeliveryStatus.CANCELLED

@@ -12,7 +12,7 @@ urlpatterns = [
         views.feed_regenerate,
         name="feed-regenerate",
     ),
-    path("planning/agenda/<str:token>.ics", views.feed, name="feed"),
+    path("planning/agenda/<slug:token>.ics", views.feed, name="feed"),
     path("rappels/reglages/", views.preferences, name="preferences"),
     path("rappels/desinscription/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
