@@ -1,18 +1,11 @@
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from core.models import Heartbeat
 from core.tasks import heartbeat_record
-from majority_ready.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import Worker, real_broker
 
 
 @pytest.mark.django_db
@@ -52,58 +45,13 @@ def test_heartbeat_task_is_idempotent():
     assert Heartbeat.objects.filter(name="ici").count() == 1
 
 
-def _worker_env(queue: str) -> dict:
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="majority_ready.settings.test",
-        DATABASE_URL=(
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            f"/{db['NAME']}"
-        ),
-        CELERY_BROKER_URL=celery_app.conf.broker_url,
-    )
-    return env
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db):
-    """A real Celery worker, in its own process, on the real Redis and on the test
-    PostgreSQL database, listening on a queue of its own."""
-    queue = f"test-{uuid.uuid4().hex}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "majority_ready",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=_worker_env(queue),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    yield queue
-    celery_app.conf.task_always_eager = eager
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    if process.stdout:
-        process.stdout.close()
+    worker = Worker(env={"DJANGO_SETTINGS_MODULE": "majority_ready.settings.test"})
+    worker.start()
+    with real_broker():
+        yield worker.queue
+    worker.stop()
 
 
 def test_real_worker_runs_a_task_that_writes_to_postgresql(celery_worker_process):
