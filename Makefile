@@ -67,3 +67,7 @@ compose-check:
 
 clean:
 	rm -rf $(VENV) var
+
+## Benchmarks (PostgreSQL, Redis, Celery workers, SMTP sink on loopback); figures in the README.
+bench: install
+	$(BIN)/python tests/bench/bench_reminders.py
