@@ -71,3 +71,10 @@ def serious_violations(page) -> list[str]:
 
 def fits_phone_width(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/compte/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion").click()

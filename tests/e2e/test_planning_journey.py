@@ -9,7 +9,7 @@ from demo.deadlines import deadline_rules_load
 from reminders.models import ReminderSettings
 from tests.factories import LearnerProfileFactory
 
-from .conftest import fits_phone_width, serious_violations
+from .conftest import fits_phone_width, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +25,7 @@ def test_learner_adds_a_moving_in_date_and_copies_the_feed(page, learner, live_s
     page.context.grant_permissions(
         ["clipboard-read", "clipboard-write"], origin=live_server.url
     )
-    page.goto("/compte/login/")
-    page.get_by_label("E-mail").fill(learner.email)
-    page.get_by_label("Mot de passe").fill("Mot-de-passe-solide-42")
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, learner.email, "Mot-de-passe-solide-42")
     page.get_by_role("link", name="Mon planning").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon planning")
     assert serious_violations(page) == []

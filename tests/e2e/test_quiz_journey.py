@@ -9,7 +9,7 @@ from assessments.models import Attempt, QuestionKind
 from demo.content import curriculum_load
 from tests.factories import LearnerProfileFactory
 
-from .conftest import fits_phone_width, serious_violations
+from .conftest import fits_phone_width, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +22,8 @@ def learner(site, perche):
     return LearnerProfileFactory(user__first_name="Lina").user
 
 
-def log_in(page, user):
-    page.goto("/compte/login/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+def log_in_learner(page, user):
+    log_in(page, user.email, PASSWORD)
     expect(page.get_by_text("Bonjour Lina").first).to_be_visible()
 
 
@@ -101,7 +98,7 @@ def answer_with_clicks(page, plan) -> None:
 
 
 def test_learner_reads_fails_retries_and_passes(page, learner):
-    log_in(page, learner)
+    log_in_learner(page, learner)
     page.get_by_role("link", name="Les modules").first.click()
     page.get_by_role("link", name=re.compile("^S'assurer")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^S'assurer"))
@@ -164,10 +161,7 @@ def test_learner_reads_fails_retries_and_passes(page, learner):
 
 def test_quiz_without_javascript(page_without_js, learner):
     page = page_without_js
-    page.goto("/compte/login/")
-    page.get_by_label("E-mail").fill(learner.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, learner.email, PASSWORD)
     page.goto("/modules/caf/")
     page.get_by_role("button", name="Commencer le quiz").click()
     answer_with_clicks(page, planned_answers(current_attempt(page), right=True))

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-from .conftest import fits_phone_width, serious_violations
+from .conftest import fits_phone_width, log_in, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -61,10 +61,7 @@ def test_new_user_signs_up_and_reaches_onboarding(page, site, perche):
 
 def test_onboarding_works_without_javascript(page_without_js, site, perche, user):
     page = page_without_js
-    page.goto("/compte/login/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill("Mot-de-passe-solide-42")
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, user.email, "Mot-de-passe-solide-42")
     expect(page.get_by_role("heading", level=1)).to_have_text("Compléter mon profil")
 
     page.get_by_label("Ton prénom").fill("Sam")

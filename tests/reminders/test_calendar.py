@@ -217,3 +217,18 @@ def test_bad_preferences_are_refused(learner):
             days_before=[12],
             concerns=[],
         )
+
+
+def test_editing_a_rule_in_the_cms_recomputes_calendars(
+    rules, learner, django_capture_on_commit_callbacks
+):
+    from reminders.wagtail_hooks import recompute_calendars_after_rule_change
+
+    deadlines_compute(learner=learner, today=TODAY)
+    rule = rules["SAN-AMELI18"]
+    rule.closes_months = 4
+    rule.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_calendars_after_rule_change(None, rule)
+    ameli = PersonalDeadline.objects.get(learner=learner, rule=rule)
+    assert ameli.closes_on == date(2027, 7, 10)
