@@ -26,7 +26,9 @@ def test_learner_adds_a_moving_in_date_and_copies_the_feed(page, learner, live_s
         ["clipboard-read", "clipboard-write"], origin=live_server.url
     )
     log_in(page, learner.email, "Mot-de-passe-solide-42")
-    page.get_by_role("link", name="Mon planning").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role(
+        "link", name="Mon planning"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon planning")
     assert serious_violations(page) == []
     assert fits_phone_width(page)
