@@ -14,6 +14,7 @@ from accounts.models import Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard
 from curriculum.services import site_setup
+from directory.services import help_places_import
 from reminders.services import deadlines_compute
 from territories.models import EPCI, Commune
 from territories.services import communes_import, pilot_ensure
@@ -23,6 +24,9 @@ from .deadlines import deadline_rules_load
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
+)
+HELP_PLACES_CSV = (
+    Path(__file__).resolve().parent.parent / "directory/data/demo-lieux.csv"
 )
 PILOT_EPCI_SIREN = "200006971"  # Communauté de communes du Perche
 DEMO_PASSWORD = "Perche-demo-2026"  # noqa: S105 - public, embedded mode only
@@ -80,6 +84,7 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     home = site_setup()
     curriculum_load(home=home, now=timezone.now())
     deadline_rules_load()
+    help_places_import(data=HELP_PLACES_CSV.read_bytes())
     epci = EPCI.objects.get(siren=PILOT_EPCI_SIREN)
     pilot_ensure(
         epci=epci,

@@ -1,0 +1,382 @@
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from core.services import journal_record
+from territories.models import EPCI, Commune
+from territories.text import search_key
+
+from . import standard
+from .errors import DirectoryError
+from .models import HelpPlace
+
+LATITUDE_RANGE = (-90.0, 90.0)
+LONGITUDE_RANGE = (-180.0, 180.0)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one line of a file was rejected; `column` is empty for the whole line."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self):
+        if self.column:
+            return f"ligne {self.line}, {self.column} : {self.reason}"
+        return f"ligne {self.line} : {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_lines(self) -> list[int]:
+        return sorted({problem.line for problem in self.problems})
+
+    def __str__(self):
+        summary = (
+            f"{self.created} lieu(x) créé(s), {self.updated} mis à jour, "
+            f"{self.unchanged} inchangé(s)."
+        )
+        if self.problems:
+            summary += f" {len(self.rejected_lines)} ligne(s) rejetée(s)."
+        return summary
+
+
+@dataclass
+class PlaceRow:
+    line: int
+    values: dict[str, Any]  # HelpPlace field name -> value
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise DirectoryError(
+            "Le fichier n'est pas encodé en UTF-8.",
+            [f"ligne {line} : caractère illisible (enregistrez le fichier en UTF-8)."],
+        ) from error
+
+
+def _records(text: str):
+    """(first line, cells) for each non-blank record; quoted cells may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    end = 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                yield start, cells
+    except csv.Error as error:
+        raise DirectoryError(
+            "Le fichier n'est pas un CSV lisible.",
+            [f"ligne {reader.line_num} : CSV mal formé ({error})."],
+        ) from error
+
+
+def _header(cells: list[str], warnings: list[str]) -> list[str]:
+    header = [cell.strip() for cell in cells]
+    columns = standard.columns()
+    missing = [c.name for c in columns if c.required and c.name not in header]
+    if missing:
+        raise DirectoryError(
+            "Colonne(s) obligatoire(s) manquante(s) : " + ", ".join(missing) + ".",
+            ["ligne 1 : en-tête attendu : " + ",".join(standard.column_names())],
+        )
+    doubled = sorted({name for name in header if header.count(name) > 1})
+    if doubled:
+        raise DirectoryError(
+            "Colonne(s) en double : " + ", ".join(doubled) + ".",
+            ["ligne 1 : chaque colonne ne doit figurer qu'une fois."],
+        )
+    known = set(standard.column_names())
+    unknown = [name for name in header if name not in known]
+    if unknown:
+        warnings.append(
+            "Colonne(s) hors du standard, ignorée(s) : " + ", ".join(unknown) + "."
+        )
+    absent = [c.name for c in columns if c.name not in header]
+    if absent:
+        warnings.append(
+            "Colonne(s) facultative(s) absente(s), laissée(s) vide(s) : "
+            + ", ".join(absent)
+            + "."
+        )
+    return header
+
+
+def _check_cells(
+    line: int, header: list[str], cells: list[str], problems: list[RowProblem]
+) -> PlaceRow | None:
+    if len(cells) != len(header):
+        problems.append(
+            RowProblem(line, "", f"{len(cells)} cellule(s) au lieu de {len(header)}.")
+        )
+        return None
+    raw = dict(zip(header, cells, strict=True))
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for column in standard.columns():
+        value, reason = column.check(raw.get(column.name, ""))
+        if reason:
+            problems.append(RowProblem(line, column.name, reason))
+        else:
+            values[column.field] = value
+    if len(problems) > before:
+        return None
+    latitude, longitude = values["latitude"], values["longitude"]
+    if (latitude is None) != (longitude is None):
+        problems.append(
+            RowProblem(line, "latitude", "latitude et longitude vont ensemble.")
+        )
+    if latitude is not None and not LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]:
+        problems.append(
+            RowProblem(line, "latitude", f"« {latitude} » hors de -90 à 90.")
+        )
+    if (
+        longitude is not None
+        and not LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]
+    ):
+        problems.append(
+            RowProblem(line, "longitude", f"« {longitude} » hors de -180 à 180.")
+        )
+    if len(problems) > before:
+        return None
+    return PlaceRow(line=line, values=values)
+
+
+def _check_unique(rows: list[PlaceRow], problems: list[RowProblem]) -> list[PlaceRow]:
+    """Drop lines repeating a value of a column the schema declares unique (`id`)."""
+    unique = [column for column in standard.columns() if column.unique]
+    seen: dict[tuple[str, Any], int] = {}
+    kept = []
+    for row in rows:
+        repeated = False
+        for column in unique:
+            key = (column.name, row.values[column.field])
+            if key in seen:
+                problems.append(
+                    RowProblem(
+                        row.line,
+                        column.name,
+                        f"« {key[1]} » déjà présent ligne {seen[key]}.",
+                    )
+                )
+                repeated = True
+        if not repeated:
+            for column in unique:
+                seen[(column.name, row.values[column.field])] = row.line
+            kept.append(row)
+    return kept
+
+
+def _postcode_problem(row: PlaceRow, commune: Commune) -> RowProblem | None:
+    postcode = row.values["code_postal"]
+    if postcode in commune.postcode_list:
+        return None
+    return RowProblem(
+        row.line,
+        "code_postal",
+        f"« {postcode} » n'est pas un code postal de {commune.name} "
+        f"({', '.join(commune.postcode_list)}).",
+    )
+
+
+def _resolve_communes(
+    rows: list[PlaceRow], problems: list[RowProblem]
+) -> list[PlaceRow]:
+    """Link each row to its Commune: by INSEE code, else by name and postcode."""
+    codes = {row.values["code_insee"] for row in rows if row.values["code_insee"]}
+    by_code = {c.insee_code: c for c in Commune.objects.filter(insee_code__in=codes)}
+    names = {search_key(row.values["commune_nom"]) for row in rows}
+    by_name: dict[str, list[Commune]] = {}
+    for commune in Commune.objects.filter(search_name__in=names):
+        by_name.setdefault(commune.search_name, []).append(commune)
+    kept = []
+    for row in rows:
+        code = row.values["code_insee"]
+        name = row.values["commune_nom"]
+        if code:
+            commune = by_code.get(code)
+            if commune is None:
+                problems.append(
+                    RowProblem(
+                        row.line,
+                        "code_insee",
+                        f"« {code} » ne correspond à aucune commune connue.",
+                    )
+                )
+                continue
+        else:
+            homonyms = by_name.get(search_key(name), [])
+            matching = [
+                c for c in homonyms if row.values["code_postal"] in c.postcode_list
+            ]
+            if len(matching) != 1:
+                if len(homonyms) == 1:
+                    commune = homonyms[0]
+                else:
+                    reason = (
+                        f"« {name} » ({row.values['code_postal']}) ne correspond à "
+                        "aucune commune connue ; indiquez son code INSEE."
+                        if not matching
+                        else f"« {name} » désigne plusieurs communes ; "
+                        "indiquez son code INSEE."
+                    )
+                    problems.append(RowProblem(row.line, "commune", reason))
+                    continue
+            else:
+                commune = matching[0]
+        problem = _postcode_problem(row, commune)
+        if problem:
+            problems.append(problem)
+            continue
+        row.values["commune"] = commune
+        kept.append(row)
+    return kept
+
+
+def _check_scope(
+    rows: list[PlaceRow], epci: EPCI | None, problems: list[RowProblem]
+) -> list[PlaceRow]:
+    """An import for one EPCI does not take over another EPCI's places."""
+    if epci is None:
+        return rows
+    others = dict(
+        HelpPlace.objects.filter(
+            standard_id__in=[row.values["standard_id"] for row in rows],
+            epci__isnull=False,
+        )
+        .exclude(epci=epci)
+        .values_list("standard_id", "epci__name")
+    )
+    kept = []
+    for row in rows:
+        owner = others.get(row.values["standard_id"])
+        if owner:
+            problems.append(
+                RowProblem(
+                    row.line,
+                    "id",
+                    f"« {row.values['standard_id']} » est un lieu géré par {owner}.",
+                )
+            )
+        else:
+            kept.append(row)
+    return kept
+
+
+def help_places_parse(
+    *, data: bytes, epci: EPCI | None = None
+) -> tuple[list[PlaceRow], ImportReport]:
+    """Check a CSV in the standard. File-level faults raise DirectoryError; the
+    report lists each rejected line, and the rows returned are the valid ones."""
+    text = _decode(data)
+    if not text.strip():
+        raise DirectoryError("Le fichier est vide.")
+    report = ImportReport()
+    records = _records(text)
+    first = next(records, None)
+    if first is None:
+        raise DirectoryError("Le fichier est vide.")
+    header = _header(first[1], report.warnings)
+    rows = []
+    for line, cells in records:
+        row = _check_cells(line, header, cells, report.problems)
+        if row is not None:
+            rows.append(row)
+    rows = _check_unique(rows, report.problems)
+    rows = _resolve_communes(rows, report.problems)
+    rows = _check_scope(rows, epci, report.problems)
+    report.problems.sort(key=lambda problem: problem.line)
+    return rows, report
+
+
+def _model_values(row: PlaceRow, epci: EPCI | None) -> dict[str, Any]:
+    values = dict(row.values)
+    commune: Commune = values.pop("commune")
+    values.pop("standard_id")
+    if values["latitude"] is None:
+        values["latitude"] = commune.latitude
+        values["longitude"] = commune.longitude
+        values["coordinates_source"] = HelpPlace.CoordinatesSource.COMMUNE
+    else:
+        values["coordinates_source"] = HelpPlace.CoordinatesSource.PLACE
+    values["commune_id"] = commune.pk
+    managing = epci if epci is not None else commune.epci
+    values["epci_id"] = managing.pk if managing is not None else None
+    return values
+
+
+@transaction.atomic
+def help_places_import(
+    *,
+    data: bytes,
+    epci: EPCI | None = None,
+    actor=None,
+    only_valid_rows: bool = False,
+) -> ImportReport:
+    """Import help places from a CSV in the national standard.
+
+    Nothing is written unless every line is valid, or `only_valid_rows` is set (the
+    user saw the report and chose to keep the good lines). Re-importing updates by
+    `id`. Places are managed by `epci`, or by their commune's EPCI.
+    """
+    rows, report = help_places_parse(data=data, epci=epci)
+    problems = [str(problem) for problem in report.problems]
+    if report.problems and not only_valid_rows:
+        raise DirectoryError(
+            f"Le fichier contient {len(report.problems)} erreur(s) sur "
+            f"{len(report.rejected_lines)} ligne(s) : rien n'a été importé.",
+            problems,
+        )
+    if not rows:
+        if report.problems:
+            raise DirectoryError(
+                "Aucune ligne valide : rien n'a été importé.", problems
+            )
+        raise DirectoryError("Le fichier ne contient aucun lieu.")
+
+    existing = {
+        place.standard_id: place
+        for place in HelpPlace.objects.select_for_update().filter(
+            standard_id__in=[row.values["standard_id"] for row in rows]
+        )
+    }
+    for row in rows:
+        values = _model_values(row, epci)
+        place = existing.get(row.values["standard_id"])
+        if place is None:
+            HelpPlace.objects.create(standard_id=row.values["standard_id"], **values)
+            report.created += 1
+        elif any(getattr(place, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(place, key, value)
+            place.save()
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    journal_record(
+        actor=actor,
+        action="directory.help_places_imported",
+        target=epci,
+        details={
+            "created": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected_lines": report.rejected_lines,
+        },
+    )
+    return report
