@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("assessments.urls")),
     path("", include("reminders.urls")),
+    path("", include("directory.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,228 @@
+"""Reads of the directory: the search around a point, a place, its hours in French."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
+from opening_hours import OpeningHours, ParserError, State
+
+from . import geo
+from .models import HelpPlace
+from .standard import TIMEZONE, opening_hours_parse
+
+FREE = "Gratuit"
+SATURDAY = 5
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+HOURS_UNKNOWN = "Horaires à confirmer"
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or timezone.now()).astimezone(TIMEZONE)
+
+
+def _hours(place: HelpPlace) -> OpeningHours | None:
+    """The place's parsed opening hours; None when empty (or, defensively, invalid)."""
+    if not place.horaires.strip():
+        return None
+    try:
+        return opening_hours_parse(place.horaires)
+    except ParserError:
+        return None
+
+
+def _is_open(hours: OpeningHours | None, now: datetime) -> bool:
+    return hours is not None and hours.is_open(now)
+
+
+def _opens_on_saturday(hours: OpeningHours | None, now: datetime) -> bool:
+    """Open at some time on one of the next two Saturdays (a holiday may close one)."""
+    if hours is None:
+        return False
+    today = now.date()
+    first = today + timedelta(days=(SATURDAY - today.weekday()) % 7)
+    for saturday in (first, first + timedelta(days=7)):
+        start, end = _day_bounds(saturday)
+        for _start, _end, state, _comment in hours.intervals(start, end):
+            if state == State.OPEN:
+                return True
+    return False
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Midnight to midnight, in Paris time."""
+    following = day + timedelta(days=1)
+    return (
+        datetime(day.year, day.month, day.day, tzinfo=TIMEZONE),
+        datetime(following.year, following.month, following.day, tzinfo=TIMEZONE),
+    )
+
+
+def _contains_all(values: list, wanted: Iterable[str]) -> bool:
+    return set(wanted) <= set(values or ())
+
+
+def help_place_bbox_queryset(*, origin_lat: float, origin_lon: float, radius_km: float):
+    """The database pre-filter: places whose coordinates fall in the radius's box."""
+    box = geo.bounding_box(origin_lat, origin_lon, radius_km)
+    queryset = HelpPlace.objects.filter(
+        latitude__gte=box.min_lat, latitude__lte=box.max_lat
+    )
+    if -180.0 <= box.min_lon and box.max_lon <= 180.0:
+        queryset = queryset.filter(
+            longitude__gte=box.min_lon, longitude__lte=box.max_lon
+        )
+    # Otherwise the box crosses the antimeridian or a pole: latitude alone filters.
+    return queryset.select_related("commune")
+
+
+def help_place_search(
+    *,
+    origin_lat: float,
+    origin_lon: float,
+    radius_km: float,
+    services: Iterable[str] = (),
+    publics: Iterable[str] = (),
+    free_only: bool = False,
+    open_now: bool = False,
+    open_saturday: bool = False,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> list[HelpPlace]:
+    """Places within `radius_km` of a point, nearest first, each with `.distance_km`.
+
+    A bounding box narrows the rows in the database; the exact great-circle distance
+    and the filters on multi-valued fields (JSON lists) run in Python, the same on
+    PostgreSQL and SQLite.
+    """
+    now = _now(now)
+    services, publics = tuple(services), tuple(publics)
+    found = []
+    for place in help_place_bbox_queryset(
+        origin_lat=origin_lat, origin_lon=origin_lon, radius_km=radius_km
+    ):
+        distance = geo.haversine_km(
+            origin_lat, origin_lon, place.latitude, place.longitude
+        )
+        if distance > radius_km:
+            continue
+        if not _contains_all(place.services, services):
+            continue
+        if not _contains_all(place.publics_specifiquement_adresses, publics):
+            continue
+        if free_only and FREE not in (place.frais_a_charge or ()):
+            continue
+        if open_now or open_saturday:
+            hours = _hours(place)
+            if open_now and not _is_open(hours, now):
+                continue
+            if open_saturday and not _opens_on_saturday(hours, now):
+                continue
+        place.distance_km = distance
+        found.append(place)
+    found.sort(key=lambda place: (place.distance_km, place.nom, place.pk))
+    found = found[:limit]
+    for place in found:
+        place.hours_summary = hours_summary(place, now)
+    return found
+
+
+def help_place_get(*, pk: int) -> HelpPlace | None:
+    return HelpPlace.objects.select_related("commune", "epci").filter(pk=pk).first()
+
+
+def help_place_distance_km(
+    *, place: HelpPlace, origin_lat: float, origin_lon: float
+) -> float | None:
+    if place.latitude is None or place.longitude is None:
+        return None
+    return geo.haversine_km(origin_lat, origin_lon, place.latitude, place.longitude)
+
+
+def _day_of_month(moment: date) -> str:
+    return "1er" if moment.day == 1 else str(moment.day)
+
+
+def _time(moment: datetime) -> str:
+    """9h, 18h30."""
+    return f"{moment.hour}h" + (f"{moment.minute:02d}" if moment.minute else "")
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    """« à 14h », « demain à 9h », « lundi à 9h », « le mardi 14 juillet à 9h »."""
+    moment = moment.astimezone(TIMEZONE)
+    days = (moment.date() - now.date()).days
+    if days == 1 and moment.hour == 0 and moment.minute == 0:
+        return "à minuit"
+    if days == 0:
+        return f"à {_time(moment)}"
+    if days == 1:
+        return f"demain à {_time(moment)}"
+    if days < 7:
+        return f"{WEEKDAYS[moment.weekday()]} à {_time(moment)}"
+    return (
+        f"le {WEEKDAYS[moment.weekday()]} {_day_of_month(moment)} "
+        f"{MONTHS[moment.month - 1]} "
+        f"à {_time(moment)}"
+    )
+
+
+def hours_summary(place: HelpPlace, now: datetime | None = None) -> str:
+    """The place's state in plain French: « Ouvert — ferme à 18h30 »."""
+    now = _now(now)
+    hours = _hours(place)
+    if hours is None or hours.is_unknown(now):
+        return HOURS_UNKNOWN
+    change = hours.next_change(now)
+    if hours.is_open(now):
+        if change is None:
+            return "Ouvert — 24 h sur 24"
+        return f"Ouvert — ferme {_when(change, now)}"
+    if change is None:
+        return "Fermé"
+    return f"Fermé — ouvre {_when(change, now)}"
+
+
+@dataclass(frozen=True)
+class DayHours:
+    label: str  # « lundi 14 juillet »
+    text: str  # « 9h – 12h, 14h – 18h » or « fermé »
+
+
+def hours_week(place: HelpPlace, now: datetime | None = None) -> list[DayHours]:
+    """The opening hours of the next seven days, holidays included; [] if unknown."""
+    hours = _hours(place)
+    if hours is None:
+        return []
+    now = _now(now)
+    today = now.date()
+    days = []
+    for offset in range(7):
+        day = today + timedelta(days=offset)
+        start, end = _day_bounds(day)
+        slots = [
+            f"{_time(opens)} – {'minuit' if closes >= end else _time(closes)}"
+            for opens, closes, state, _comment in hours.intervals(start, end)
+            if state == State.OPEN
+        ]
+        if slots == ["0h – minuit"]:
+            slots = ["24 h sur 24"]
+        label = (
+            f"{WEEKDAYS[day.weekday()]} {_day_of_month(day)} {MONTHS[day.month - 1]}"
+        )
+        days.append(DayHours(label=label, text=", ".join(slots) or "fermé"))
+    return days
