@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.services import journal_record
@@ -315,6 +315,17 @@ def _skip_reason(delivery: ReminderDelivery, settings: ReminderSettings) -> str:
     return ""
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """Between the database commit and the final "." of the SMTP message, a killed
+    worker would leave a reminder recorded as sent but not delivered. Not waiting for
+    the disk flush at commit narrows that gap from milliseconds to microseconds; the
+    price, a database crash losing the last instants of commits, means at worst a
+    reminder sent twice."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _claim_next(now: datetime) -> ReminderDelivery | None:
     return (
         ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -338,6 +349,7 @@ def reminders_send_due(*, now: datetime | None = None, limit: int = 1000) -> int
     try:
         for _ in range(limit):
             with transaction.atomic():
+                _commit_without_waiting_for_disk()
                 delivery = _claim_next(now)
                 if delivery is None:
                     break

@@ -87,21 +87,25 @@ def test_killed_worker_neither_loses_nor_doubles_reminders():
     with SmtpSink() as sink, real_broker():
         env = {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
         worker = Worker(concurrency=2, env=env).start()
-        for _ in range(4):
-            reminders_send_due.apply_async(args=[NOW], queue=worker.queue)
-        _wait(lambda: sink.handler.count() >= 400, 120, "premiers envois")
-        worker.kill()
-        killed_at = sink.handler.count()
-        assert killed_at < total, "le worker devait être tué en plein envoi"
+        restarted = Worker(concurrency=2, env=env, queue=worker.queue)
+        try:
+            for _ in range(4):
+                reminders_send_due.apply_async(args=[NOW], queue=worker.queue)
+            _wait(lambda: sink.handler.count() >= 400, 120, "premiers envois")
+            worker.kill()
+            killed_at = sink.handler.count()
+            assert killed_at < total, "le worker devait être tué en plein envoi"
 
-        # Restarted, as the beat would wake it: the database says what is left.
-        restarted = Worker(concurrency=2, env=env, queue=worker.queue).start()
-        for _ in range(4):
-            reminders_send_due.apply_async(args=[NOW], queue=restarted.queue)
-        _wait(lambda: not pending.exists(), 300, "tous les rappels envoyés")
-        _wait(lambda: sink.handler.count() >= total, 30, "tous les messages reçus")
-        time.sleep(1)  # anything late would show up now
-        restarted.stop()
+            # Restarted, as the beat would wake it: the database says what is left.
+            restarted.start()
+            for _ in range(4):
+                reminders_send_due.apply_async(args=[NOW], queue=restarted.queue)
+            _wait(lambda: not pending.exists(), 300, "tous les rappels envoyés")
+            _wait(lambda: sink.handler.count() >= total, 30, "tous les messages reçus")
+            time.sleep(1)  # anything late would show up now
+        finally:
+            worker.kill()
+            restarted.stop()
 
     ids = [message["Message-ID"] for message in sink.messages]
     assert len(ids) == total
