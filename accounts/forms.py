@@ -1,6 +1,6 @@
 from django import forms
 
-from territories.selectors import commune_search
+from territories.selectors import commune_resolve
 
 from .models import Role
 
@@ -48,22 +48,17 @@ class OnboardingForm(forms.Form):
         query = cleaned.get("commune_query")
         if not query:
             return cleaned
-        matches = list(commune_search(query=query))
-        chosen = cleaned.get("commune")
-        picked = [c for c in matches if c.insee_code == chosen]
-        if picked:
-            cleaned["commune"] = picked[0]
-        elif len(matches) == 1:
-            cleaned["commune"] = matches[0]
-        elif not matches:
-            cleaned["commune"] = None
+        commune, matches = commune_resolve(
+            query=query, chosen_code=cleaned.get("commune") or ""
+        )
+        cleaned["commune"] = commune
+        if commune is None and not matches:
             self.add_error(
                 "commune_query",
                 f"Nous ne trouvons pas de commune « {query} ». Vérifie l'orthographe "
                 "ou tape ton code postal.",
             )
-        else:
-            cleaned["commune"] = None
+        elif commune is None:
             self.commune_matches = matches
             self.add_error(
                 "commune_query",

@@ -1,6 +1,6 @@
 from django import forms
 
-from territories.selectors import commune_search
+from territories.selectors import commune_resolve
 
 RADIUS_CHOICES = [(5, "5 km"), (10, "10 km"), (20, "20 km"), (30, "30 km")]
 DEFAULT_RADIUS = 20
@@ -50,22 +50,17 @@ class HelpPlaceSearchForm(forms.Form):
             if self.default_commune is None:
                 self.add_error("q", "Indique une commune : son nom ou son code postal.")
             return cleaned
-        matches = list(commune_search(query=query))
-        chosen = cleaned.get("commune")
-        picked = [c for c in matches if c.insee_code == chosen]
-        if picked:
-            cleaned["commune"] = picked[0]
-        elif len(matches) == 1:
-            cleaned["commune"] = matches[0]
-        elif not matches:
-            cleaned["commune"] = None
+        commune, matches = commune_resolve(
+            query=query, chosen_code=cleaned.get("commune") or ""
+        )
+        cleaned["commune"] = commune
+        if commune is None and not matches:
             self.add_error(
                 "q",
                 f"Nous ne trouvons pas de commune « {query} ». Vérifie l'orthographe "
                 "ou tape le code postal.",
             )
-        else:
-            cleaned["commune"] = None
+        elif commune is None:
             self.commune_matches = matches
             self.add_error(
                 "q", "Plusieurs communes correspondent : choisis dans la liste."

@@ -36,3 +36,18 @@ def commune_search(*, query: str, limit: int = 20) -> QuerySet[Commune]:
 
 def commune_get_by_code(*, insee_code: str) -> Commune | None:
     return Commune.objects.select_related("epci").filter(insee_code=insee_code).first()
+
+
+def commune_resolve(
+    *, query: str, chosen_code: str = ""
+) -> tuple[Commune | None, list]:
+    """What a commune field typed by a person designates: (the commune, []) when it
+    is clear — or the one picked among the matches —, (None, matches) when several
+    communes fit, (None, []) when none does."""
+    matches = list(commune_search(query=query))
+    picked = [c for c in matches if c.insee_code == chosen_code]
+    if picked:
+        return picked[0], []
+    if len(matches) == 1:
+        return matches[0], []
+    return None, matches
