@@ -1,8 +1,11 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, and can be
-told to refuse recipients, for the tests where delivery matters."""
+told to refuse recipients, or to run an action (kill the sender) at a chosen step,
+for the tests where delivery matters."""
 
 import socket
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
@@ -14,13 +17,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Interruption:
+    step: str  # "RCPT": the sender waits for the reply to a recipient (mid-message);
+    # "DATA": the message is received, the sender waits for the final reply.
+    after: int  # once this many messages are received
+    action: Callable[[], None]
+
+
 class SinkHandler:
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply
+        self.interruptions: list[Interruption] = []
+
+    def interrupt(self, step: str, *, after: int, action: Callable[[], None]) -> None:
+        """Run `action` once, before replying at `step`, after `after` messages."""
+        self.interruptions.append(Interruption(step, after, action))
+
+    def _maybe_interrupt(self, step: str) -> None:
+        for interruption in list(self.interruptions):
+            if interruption.step == step and self.count() >= interruption.after:
+                self.interruptions.remove(interruption)
+                interruption.action()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self._maybe_interrupt("RCPT")
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -29,6 +52,7 @@ class SinkHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+        self._maybe_interrupt("DATA")
         return "250 Message accepted"
 
     def count(self) -> int:

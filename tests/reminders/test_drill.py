@@ -1,7 +1,8 @@
 """Drill: 2,000 due reminders through real PostgreSQL, Redis, Celery workers and an
-SMTP server; the worker is killed with SIGKILL midway and restarted. At the end the
+SMTP server; workers are killed with SIGKILL midway and replaced. At the end the
 server holds exactly one message per reminder."""
 
+import threading
 import time
 from datetime import UTC, date, datetime
 
@@ -80,37 +81,67 @@ def _wait(condition, timeout: float, what: str) -> None:
     raise AssertionError(f"délai dépassé : {what}")
 
 
-def test_killed_worker_neither_loses_nor_doubles_reminders():
+def _send_due_through(worker: Worker) -> None:
+    """What the beat does every few minutes, a few times over."""
+    for _ in range(4):
+        reminders_send_due.apply_async(args=[NOW], queue=worker.queue)
+
+
+def _killer(worker: Worker):
+    killed = threading.Event()
+
+    def kill():
+        worker.kill()
+        killed.set()
+
+    return kill, killed
+
+
+def test_killed_workers_neither_lose_nor_double_reminders():
+    """The SMTP server itself kills each worker at a chosen moment, so the drill hits
+    both sides of the database commit every time: mid-message (before the commit:
+    the reminder must go again) and once the message is received (after the commit:
+    it must not). A single-process worker makes the moment exact."""
     total = _due_reminders()
     assert total == 2000
+    sent = ReminderDelivery.objects.filter(status=DeliveryStatus.SENT)
     pending = ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
     with SmtpSink() as sink, real_broker():
         env = {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
-        worker = Worker(concurrency=2, env=env).start()
-        restarted = Worker(concurrency=2, env=env, queue=worker.queue)
+        first = Worker(env=env)
+        second = Worker(env=env, queue=first.queue)
+        last = Worker(concurrency=2, env=env, queue=first.queue)
         try:
-            for _ in range(4):
-                reminders_send_due.apply_async(args=[NOW], queue=worker.queue)
-            _wait(lambda: sink.handler.count() >= 400, 120, "premiers envois")
-            worker.kill()
-            killed_at = sink.handler.count()
-            assert killed_at < total, "le worker devait être tué en plein envoi"
+            kill, killed = _killer(first)
+            sink.handler.interrupt("RCPT", after=400, action=kill)
+            _send_due_through(first.start())
+            assert killed.wait(120), "le premier worker n'a pas atteint 400 envois"
+            # Killed while its 401st message was unfinished: the server dropped it,
+            # and PostgreSQL rolled back its claim.
+            assert sink.handler.count() == 400
+            _wait(lambda: sent.count() == 400, 10, "400 rappels enregistrés")
 
-            # Restarted, as the beat would wake it: the database says what is left.
-            restarted.start()
-            for _ in range(4):
-                reminders_send_due.apply_async(args=[NOW], queue=restarted.queue)
+            kill, killed = _killer(second)
+            sink.handler.interrupt("DATA", after=1000, action=kill)
+            _send_due_through(second.start())
+            assert killed.wait(120), "le deuxième worker n'a pas atteint 1 000 envois"
+            # Killed before hearing that its 1,000th message was accepted: the
+            # database already says it was sent, so nobody sends it again.
+            assert sink.handler.count() == 1000
+            assert sent.count() == 1000
+
+            _send_due_through(last.start())  # two processes share what is left
             _wait(lambda: not pending.exists(), 300, "tous les rappels envoyés")
             _wait(lambda: sink.handler.count() >= total, 30, "tous les messages reçus")
             time.sleep(1)  # anything late would show up now
         finally:
-            worker.kill()
-            restarted.stop()
+            first.kill()
+            second.kill()
+            last.stop()
 
     ids = [message["Message-ID"] for message in sink.messages]
     assert len(ids) == total
     assert len(set(ids)) == total
-    sent = ReminderDelivery.objects.filter(status=DeliveryStatus.SENT)
     assert sent.count() == total
     assert {f"<rappel-{pk}@" for pk in sent.values_list("pk", flat=True)} == {
         message_id.split("@")[0] + "@" for message_id in ids
