@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/majorite_prete
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test services install lint format migrations-check deploy-check compose-check bench clean
+.PHONY: run test services install lint format migrations-check deploy-check compose-check bench bench-directory clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,8 @@ clean:
 ## Benchmarks (PostgreSQL, Redis, Celery workers, SMTP sink on loopback); figures in the README.
 bench: install
 	$(BIN)/python tests/bench/bench_reminders.py
+	$(BIN)/python tests/bench/bench_directory.py
+
+## Only the directory's search, with 35,000 places (PostgreSQL only).
+bench-directory: install
+	$(BIN)/python tests/bench/bench_directory.py

@@ -12,6 +12,7 @@ class Action(StrEnum):
     ROLE_GRANT = "role.grant"  # obj: EPCI where the role is granted
     ROLE_REVOKE = "role.revoke"  # obj: RoleMembership
     PILOT_MANAGE = "pilot.manage"  # obj: EPCI
+    HELP_PLACE_MANAGE = "help_place.manage"  # obj: HelpPlace, or EPCI for a new one
 
 
 # Which role, within an EPCI, allows each action on that EPCI.
@@ -20,6 +21,7 @@ ROLES_FOR_ACTION = {
     Action.ROLE_GRANT: {Role.COORDINATOR},
     Action.ROLE_REVOKE: {Role.COORDINATOR},
     Action.PILOT_MANAGE: {Role.COORDINATOR},
+    Action.HELP_PLACE_MANAGE: {Role.COORDINATOR},
 }
 
 

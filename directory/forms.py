@@ -2,9 +2,10 @@ from django import forms
 
 from territories.selectors import commune_resolve
 
+from .selectors import ADMINISTRATIVE_HELP
+
 RADIUS_CHOICES = [(5, "5 km"), (10, "10 km"), (20, "20 km"), (30, "30 km")]
 DEFAULT_RADIUS = 20
-ADMINISTRATIVE_HELP = "Aide aux démarches administratives"
 YOUTH = "Jeunes"
 
 

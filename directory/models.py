@@ -93,6 +93,10 @@ class HelpPlace(models.Model):
         verbose_name = "lieu d'aide"
         verbose_name_plural = "lieux d'aide"
         ordering = ["nom"]
+        # The search's bounding box: a range on latitude, then longitude.
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="help_place_lat_lon")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(latitude__isnull=True, longitude__isnull=True)

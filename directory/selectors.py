@@ -12,6 +12,7 @@ from .models import HelpPlace
 from .standard import TIMEZONE, opening_hours_parse
 
 FREE = "Gratuit"
+ADMINISTRATIVE_HELP = "Aide aux démarches administratives"
 SATURDAY = 5
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -47,6 +48,19 @@ def _hours(place: HelpPlace) -> OpeningHours | None:
 
 def _is_open(hours: OpeningHours | None, now: datetime) -> bool:
     return hours is not None and hours.is_open(now)
+
+
+def help_place_is_open(place: HelpPlace, now: datetime | None = None) -> bool:
+    """Open at `now` by its hours (unknown hours: not open)."""
+    return _is_open(_hours(place), _now(now))
+
+
+def learner_commune(user):
+    """The commune of a signed-in learner's profile; None for a visitor or staff."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = getattr(user, "learner_profile", None)
+    return profile.commune if profile is not None else None
 
 
 def _opens_on_saturday(hours: OpeningHours | None, now: datetime) -> bool:
@@ -226,3 +240,52 @@ def hours_week(place: HelpPlace, now: datetime | None = None) -> list[DayHours]:
         )
         days.append(DayHours(label=label, text=", ".join(slots) or "fermé"))
     return days
+
+
+# Radii tried in turn by `help_places_nearest`. Beyond 100 km (over an hour by road)
+# a place is no longer help "near home": the page offers the search instead.
+NEAREST_RADII_KM = (10, 30, 60, 100)
+
+
+def help_places_nearest(
+    *,
+    commune,
+    limit: int = 3,
+    service: str = ADMINISTRATIVE_HELP,
+    now: datetime | None = None,
+) -> list[HelpPlace]:
+    """The `limit` places offering `service` nearest to the commune's town hall,
+    nearest first, each with `.distance_km` and `.hours_summary`.
+
+    No fixed radius: the search widens (`NEAREST_RADII_KM`) until its circle holds
+    `limit` places. A place inside the circle is nearer than any place outside it, so
+    the first circle holding enough places holds the nearest ones. One query per
+    radius tried (at most four), none per place; fewer places, or none, when the
+    directory has no more within the last radius.
+    """
+    if commune is None or commune.latitude is None or commune.longitude is None:
+        return []
+    found: list[HelpPlace] = []
+    for radius_km in NEAREST_RADII_KM:
+        found = []
+        for place in help_place_bbox_queryset(
+            origin_lat=commune.latitude,
+            origin_lon=commune.longitude,
+            radius_km=radius_km,
+        ):
+            if service not in (place.services or ()):
+                continue
+            distance = geo.haversine_km(
+                commune.latitude, commune.longitude, place.latitude, place.longitude
+            )
+            if distance <= radius_km:
+                place.distance_km = distance
+                found.append(place)
+        if len(found) >= limit:
+            break
+    found.sort(key=lambda place: (place.distance_km, place.nom, place.pk))
+    found = found[:limit]
+    now = _now(now)
+    for place in found:
+        place.hours_summary = hours_summary(place, now)
+    return found

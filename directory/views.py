@@ -6,17 +6,9 @@ from . import selectors
 from .forms import DEFAULT_RADIUS, HelpPlaceSearchForm
 
 
-def _learner_commune(user):
-    """The commune of a logged-in learner's profile, or None."""
-    if not user.is_authenticated:
-        return None
-    profile = getattr(user, "learner_profile", None)
-    return profile.commune if profile is not None else None
-
-
 def help_place_search(request):
     """GET /aide/: help places around a commune (works without JavaScript)."""
-    default_commune = _learner_commune(request.user)
+    default_commune = selectors.learner_commune(request.user)
     data = None
     if request.GET or default_commune is not None:
         data = request.GET.copy()
@@ -55,7 +47,7 @@ def help_place_detail(request, pk: int):
     if place is None:
         raise Http404("Ce lieu n'existe pas.")
     now = timezone.now()
-    commune = _learner_commune(request.user)
+    commune = selectors.learner_commune(request.user)
     distance_km = None
     if commune is not None:
         distance_km = selectors.help_place_distance_km(

@@ -132,7 +132,11 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Grants CMS access to the staff roles that work there; authenticates nobody.
+    "accounts.backends.StaffRoleBackend",
 ]
+# Who manages which help places: the directory asks the staff roles through this.
+HELP_PLACE_PERMISSION_POLICY = "accounts.policies.help_place_permission_policy"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
