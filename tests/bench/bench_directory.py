@@ -14,53 +14,22 @@ per commune of France), against PostgreSQL. Run with `make bench` or
 """
 
 import math
-import os
 import random
 import statistics
 import sys
 import time
-import warnings
 from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "majority_ready.settings.base")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost,testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-BENCH_DB = os.environ.get("BENCH_DATABASE", "majorite_prete_bench_directory")
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+from tests.bench.database import bench_django
 
-import django
-import psycopg
+BENCH_DB = bench_django("majorite_prete_bench_directory")
 
-with psycopg.connect(
-    "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-) as c:
-    c.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-    c.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-from django.conf import settings
-
-# No collectstatic for a benchmark: plain static URLs instead of the manifest's.
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-django.setup()
-
-# WhiteNoise looks for collected static files, which a benchmark does not need.
-warnings.filterwarnings("ignore", message="No directory at")
-
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-
-call_command("migrate", verbosity=0)
 
 from curriculum.services import site_setup
 from directory.models import HelpPlace

@@ -9,7 +9,6 @@ SMTP server on loopback. Run with `make bench` (figures go to the README by hand
 `--send-only` skips the 100,000-learner part.
 """
 
-import os
 import statistics
 import sys
 import time
@@ -18,30 +17,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "majority_ready.settings.base")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-BENCH_DB = os.environ.get("BENCH_DATABASE", "majorite_prete_bench")
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+from tests.bench.database import bench_django
 
-import django
-import psycopg
-
-with psycopg.connect(
-    "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-) as c:
-    c.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-    c.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-django.setup()
+BENCH_DB = bench_django("majorite_prete_bench")
 
 from django.core.management import call_command
 from django.db import connection, transaction
-
-call_command("migrate", verbosity=0)
 
 from accounts.models import LearnerProfile, User
 from demo.deadlines import deadline_rules_load

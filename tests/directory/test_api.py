@@ -1,8 +1,5 @@
 """The public JSON API for partners' sites, /api/v1/lieux/, and its OpenAPI."""
 
-from datetime import date
-from pathlib import Path
-
 import jsonschema
 import pytest
 import schemathesis
@@ -15,12 +12,10 @@ from hypothesis import HealthCheck, settings
 from directory import standard
 from directory.models import HelpPlace
 from directory.openapi import document
-from directory.services import help_places_import
-from territories.models import Commune
+from tests.directory.places import place
 
 pytestmark = pytest.mark.django_db
 
-DEMO_CSV = Path(__file__).resolve().parents[2] / "directory/data/demo-lieux.csv"
 SEARCH = "/api/v1/lieux/"
 OPENAPI = "/api/v1/openapi.json"
 SENONCHES_PIJ = "demo-pij-espace-jeunes-senonches"
@@ -31,34 +26,6 @@ RADIUS_ERROR = (
     "Le rayon doit être un nombre de kilomètres entre 1 et 100 "
     "(par exemple 20 ou 12.5)."
 )
-
-
-@pytest.fixture
-def demo(perche):
-    help_places_import(data=DEMO_CSV.read_bytes())
-    return {place.standard_id: place for place in HelpPlace.objects.all()}
-
-
-@pytest.fixture
-def nogent(perche):
-    return Commune.objects.get(insee_code="28280")
-
-
-def place(commune: Commune, standard_id: str, **fields) -> HelpPlace:
-    values = {
-        "pivot": "43493312300029",
-        "nom": f"Lieu {standard_id}",
-        "commune_nom": commune.name,
-        "code_postal": commune.main_postcode,
-        "adresse": "1 place de la Mairie",
-        "latitude": commune.latitude,
-        "longitude": commune.longitude,
-        "date_maj": date(2026, 11, 2),
-        "commune": commune,
-        "coordinates_source": HelpPlace.CoordinatesSource.PLACE,
-        **fields,
-    }
-    return HelpPlace.objects.create(standard_id=standard_id, **values)
 
 
 def search(client, **params):

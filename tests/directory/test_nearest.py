@@ -2,8 +2,8 @@
 parcours » and on a failed quiz's result."""
 
 import random
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -20,12 +20,13 @@ from directory.services import help_places_import
 from directory.standard import TIMEZONE
 from territories.models import Commune
 from tests.assessments.conftest import answers_for
+from tests.directory import places
+from tests.directory.places import DEMO_CSV
 from tests.factories import LearnerProfileFactory, UserFactory
 from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
-DEMO_CSV = Path(__file__).resolve().parents[2] / "directory/data/demo-lieux.csv"
 THURSDAY = datetime(2027, 7, 15, 10, 0, tzinfo=TIMEZONE)
 SEARCH_URL = reverse("directory:search")
 # Nogent-le-Rotrou's nearest places helping with procedures in the demo file: two
@@ -53,11 +54,6 @@ def demo(perche):
 
 
 @pytest.fixture
-def nogent(perche):
-    return Commune.objects.get(insee_code="28280")
-
-
-@pytest.fixture
 def module(site):
     """The demo module « compte bancaire », with its « trouver de l'aide » grain."""
     curriculum_load(home=site, now=timezone.now() - timedelta(hours=1))
@@ -75,21 +71,8 @@ def learner_client(client, learner):
     return client
 
 
-def place(commune: Commune, standard_id: str, **fields) -> HelpPlace:
-    values = {
-        "pivot": "43493312300029",
-        "nom": f"Lieu {standard_id}",
-        "commune_nom": commune.name,
-        "code_postal": commune.main_postcode,
-        "adresse": "1 place de la Mairie",
-        "latitude": commune.latitude,
-        "longitude": commune.longitude,
-        "date_maj": date(2026, 11, 2),
-        "commune": commune,
-        "services": [ADMINISTRATIVE_HELP],
-        **fields,
-    }
-    return HelpPlace.objects.create(standard_id=standard_id, **values)
+# Places near the learner that help with procedures, unless told otherwise.
+place = partial(places.place, services=[ADMINISTRATIVE_HELP])
 
 
 def ids(places) -> list[str]:

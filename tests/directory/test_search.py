@@ -1,6 +1,5 @@
 import math
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
@@ -13,48 +12,20 @@ from directory.selectors import (
     hours_summary,
     hours_week,
 )
-from directory.services import help_places_import
 from directory.standard import TIMEZONE
 from directory.templatetags.directory_tags import distance
 from territories.models import Commune
+from tests.directory.places import place
 from tests.factories import LearnerProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-DEMO_CSV = Path(__file__).resolve().parents[2] / "directory/data/demo-lieux.csv"
 # Wednesday 14 July 2027: Fête nationale, a public holiday.
 HOLIDAY = datetime(2027, 7, 14, 10, 0, tzinfo=TIMEZONE)
 THURSDAY = datetime(2027, 7, 15, 10, 0, tzinfo=TIMEZONE)
 SATURDAY = datetime(2027, 7, 17, 10, 0, tzinfo=TIMEZONE)
 SENONCHES_PIJ = "demo-pij-espace-jeunes-senonches"
 SENONCHES_FS = "demo-france-services-senonches"
-
-
-@pytest.fixture
-def demo(perche):
-    help_places_import(data=DEMO_CSV.read_bytes())
-    return {place.standard_id: place for place in HelpPlace.objects.all()}
-
-
-@pytest.fixture
-def nogent(perche):
-    return Commune.objects.get(insee_code="28280")
-
-
-def place(commune: Commune, standard_id: str, **fields) -> HelpPlace:
-    values = {
-        "pivot": "43493312300029",
-        "nom": f"Lieu {standard_id}",
-        "commune_nom": commune.name,
-        "code_postal": commune.main_postcode,
-        "adresse": "1 place de la Mairie",
-        "latitude": commune.latitude,
-        "longitude": commune.longitude,
-        "date_maj": date(2026, 11, 2),
-        "commune": commune,
-        **fields,
-    }
-    return HelpPlace.objects.create(standard_id=standard_id, **values)
 
 
 def search(origin: Commune, **kwargs) -> list[HelpPlace]:
