@@ -19,7 +19,7 @@ from . import standard
 from .access import managed_epci_ids, managed_epci_list
 from .export import cell
 from .models import HelpPlace
-from .services import LATITUDE_RANGE, LONGITUDE_RANGE
+from .services import LATITUDE_RANGE, LONGITUDE_RANGE, postcode_check
 
 MAX_IMPORT_BYTES = 2_000_000
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx and .ods files are zip archives
@@ -30,7 +30,8 @@ HELP_TEXTS = {
     "l'export (colonne « id »).",
     "pivot": "SIRET de la structure (14 chiffres), ou RNA pour une association sans "
     "SIRET.",
-    "code_postal": "5 chiffres.",
+    "code_postal": "5 chiffres : un code postal de la commune, ou un code CEDEX "
+    "du même département.",
     "latitude": "Laissez latitude et longitude vides pour placer le lieu à la mairie "
     "de sa commune : ces coordonnées approchées ne sont pas exportées.",
     "telephone": "Au format international, sans espace : +33237524141.",
@@ -151,12 +152,8 @@ class HelpPlaceAdminForm(WagtailAdminModelForm):
 
     def _clean_commune(self, cleaned, commune: Commune):
         postcode = cleaned.get("code_postal")
-        if postcode and postcode not in commune.postcode_list:
-            self.add_error(
-                "code_postal",
-                f"« {postcode} » n'est pas un code postal de {commune.name} "
-                f"({', '.join(commune.postcode_list)}).",
-            )
+        if postcode and (error := postcode_check(postcode, commune).error):
+            self.add_error("code_postal", error)
         if "epci" in self.fields and not self.has_error("epci"):
             managing = cleaned.get("epci") or commune.epci
             allowed = self.allowed_epcis

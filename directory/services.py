@@ -182,20 +182,33 @@ def _check_unique(rows: list[PlaceRow], problems: list[RowProblem]) -> list[Plac
     return kept
 
 
-def _postcode_problem(row: PlaceRow, commune: Commune) -> RowProblem | None:
-    postcode = row.values["code_postal"]
+@dataclass(frozen=True)
+class PostcodeCheck:
+    """How a place's postcode fits its commune: `error` refuses it, `warning` asks
+    to check it (a CEDEX code or a neighbouring post office's, same département)."""
+
+    error: str = ""
+    warning: str = ""
+
+
+def postcode_check(postcode: str, commune: Commune) -> PostcodeCheck:
     if postcode in commune.postcode_list:
-        return None
-    return RowProblem(
-        row.line,
-        "code_postal",
-        f"« {postcode} » n'est pas un code postal de {commune.name} "
-        f"({', '.join(commune.postcode_list)}).",
+        return PostcodeCheck()
+    known = ", ".join(commune.postcode_list)
+    departement = "20" if commune.departement in ("2A", "2B") else commune.departement
+    if not postcode.startswith(departement):
+        return PostcodeCheck(
+            error=f"« {postcode} » est un code postal d'un autre département que "
+            f"{commune.name} ({known})."
+        )
+    return PostcodeCheck(
+        warning=f"« {postcode} » n'est pas un code postal de {commune.name} ({known}) "
+        ": gardé tel quel, vérifiez-le (code CEDEX ?)."
     )
 
 
 def _resolve_communes(
-    rows: list[PlaceRow], problems: list[RowProblem]
+    rows: list[PlaceRow], problems: list[RowProblem], warnings: list[str]
 ) -> list[PlaceRow]:
     """Link each row to its Commune: by INSEE code, else by name and postcode."""
     codes = {row.values["code_insee"] for row in rows if row.values["code_insee"]}
@@ -239,10 +252,12 @@ def _resolve_communes(
                     continue
             else:
                 commune = matching[0]
-        problem = _postcode_problem(row, commune)
-        if problem:
-            problems.append(problem)
+        postcode = postcode_check(row.values["code_postal"], commune)
+        if postcode.error:
+            problems.append(RowProblem(row.line, "code_postal", postcode.error))
             continue
+        if postcode.warning:
+            warnings.append(f"ligne {row.line}, code_postal : {postcode.warning}")
         row.values["commune"] = commune
         kept.append(row)
     return kept
@@ -298,7 +313,7 @@ def help_places_parse(
         if row is not None:
             rows.append(row)
     rows = _check_unique(rows, report.problems)
-    rows = _resolve_communes(rows, report.problems)
+    rows = _resolve_communes(rows, report.problems, report.warnings)
     rows = _check_scope(rows, epci, report.problems)
     report.problems.sort(key=lambda problem: problem.line)
     return rows, report

@@ -385,7 +385,10 @@ def test_edit_refuses_what_the_import_refuses(client, coordinator_a, place_a):
     assert "« du lundi au vendredi » n'est pas au format OpenStreetMap" in text
     assert "« 02 37 52 41 41 » n'a pas le format attendu" in text
     assert "« 123 » n'a pas le format attendu" in text
-    assert "« 61000 » n'est pas un code postal de Nogent-le-Rotrou (28400)" in text
+    assert (
+        "« 61000 » est un code postal d'un autre département que Nogent-le-Rotrou"
+        in text
+    )
     assert "latitude et longitude vont ensemble." in text
     assert (
         "Sélectionnez un choix valide. Cours de cuisine n’en fait pas partie." in text
@@ -572,7 +575,7 @@ def test_a_file_with_bad_lines_shows_the_report_and_writes_nothing(
     text = page_text(checked)
     assert "1 ligne valide, 3 lignes rejetées." in text
     assert "« le matin » n'est pas au format OpenStreetMap" in text
-    assert "« 61000 » n'est pas un code postal de Nogent-le-Rotrou" in text
+    assert "« 61000 » est un code postal d'un autre département" in text
     assert (
         "« demo-france-services-senonches » est un lieu géré par Communauté de "
         "communes des Forêts du Perche." in text

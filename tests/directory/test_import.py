@@ -307,14 +307,14 @@ BAD_FILES = [
         "ligne 2, code_postal : « 284 » n'a pas le format attendu (exemple : 51100).",
     ),
     (
-        place_csv({"code_postal": "28330"}),
-        "ligne 2, code_postal : « 28330 » n'est pas un code postal de "
-        "Nogent-le-Rotrou (28400).",
+        place_csv({"code_postal": "61000"}),
+        "ligne 2, code_postal : « 61000 » est un code postal d'un autre département "
+        "que Nogent-le-Rotrou (28400).",
     ),
     (
-        place_csv({"code_insee": "", "code_postal": "28330"}),
-        "ligne 2, code_postal : « 28330 » n'est pas un code postal de "
-        "Nogent-le-Rotrou (28400).",
+        place_csv({"code_insee": "", "code_postal": "61000"}),
+        "ligne 2, code_postal : « 61000 » est un code postal d'un autre département "
+        "que Nogent-le-Rotrou (28400).",
     ),
     (
         place_csv({"horaires": "Lu-Ve 9h"}),
@@ -448,6 +448,16 @@ def test_only_valid_rows_with_no_valid_row_writes_nothing(perche):
     assert raised.value.problems[0].startswith("ligne 2, horaires")
     assert not HelpPlace.objects.exists()
     assert not JournalEntry.objects.filter(action__startswith="directory.").exists()
+
+
+def test_a_cedex_postcode_of_the_same_departement_is_kept_with_a_warning(perche):
+    report = help_places_import(data=place_csv({"code_postal": "28402"}))
+    assert report.created == 1
+    assert HelpPlace.objects.get().code_postal == "28402"
+    assert (
+        "ligne 2, code_postal : « 28402 » n'est pas un code postal de "
+        "Nogent-le-Rotrou (28400) : gardé tel quel, vérifiez-le (code CEDEX ?)."
+    ) in report.warnings
 
 
 def test_columns_outside_the_standard_are_ignored_with_a_warning(perche):
