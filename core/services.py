@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,36 @@ def journal_record(
         target_id=str(target.pk) if target is not None else "",
         details=details or {},
     )
+
+
+@dataclass
+class UpsertCounts:
+    """What an import did, row by row (see `row_upsert`)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def row_upsert(
+    model: type[models.Model],
+    current: models.Model | None,
+    *,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    counts: UpsertCounts,
+) -> None:
+    """Create the row, update the fields that changed, or leave it as it is."""
+    if current is None:
+        model.objects.create(**key, **values)
+        counts.created += 1
+    elif any(getattr(current, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save()
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
 
 
 def heartbeat_record(*, name: str, now: datetime | None = None) -> Heartbeat:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.services import journal_record
+from core.services import UpsertCounts, journal_record, row_upsert
 from territories.models import EPCI, Commune
 from territories.text import search_key
 
@@ -32,10 +32,7 @@ class RowProblem:
 
 
 @dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportReport(UpsertCounts):
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -371,18 +368,13 @@ def help_places_import(
         )
     }
     for row in rows:
-        values = _model_values(row, epci)
-        place = existing.get(row.values["standard_id"])
-        if place is None:
-            HelpPlace.objects.create(standard_id=row.values["standard_id"], **values)
-            report.created += 1
-        elif any(getattr(place, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(place, key, value)
-            place.save()
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        row_upsert(
+            HelpPlace,
+            existing.get(row.values["standard_id"]),
+            key={"standard_id": row.values["standard_id"]},
+            values=_model_values(row, epci),
+            counts=report,
+        )
     journal_record(
         actor=actor,
         action="directory.help_places_imported",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from core.services import journal_record
+from core.services import UpsertCounts, journal_record, row_upsert
 
 from .errors import TerritoriesError
 from .models import EPCI, Commune, Pilot
@@ -42,10 +42,7 @@ class CommuneRow:
 
 
 @dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportReport(UpsertCounts):
     epcis: set[str] = field(default_factory=set)
 
     def __str__(self):
@@ -209,17 +206,13 @@ def communes_import(*, data: bytes, actor=None) -> ImportReport:
             "longitude": row.longitude,
             "epci": epcis[row.epci_siren],
         }
-        commune = existing.get(row.insee_code)
-        if commune is None:
-            Commune(insee_code=row.insee_code, **values).save()
-            report.created += 1
-        elif any(getattr(commune, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(commune, key, value)
-            commune.save()
-            report.updated += 1
-        else:
-            report.unchanged += 1
+        row_upsert(
+            Commune,
+            existing.get(row.insee_code),
+            key={"insee_code": row.insee_code},
+            values=values,
+            counts=report,
+        )
     journal_record(
         actor=actor,
         action="territories.communes_imported",
