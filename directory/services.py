@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from core.services import UpsertCounts, journal_record, row_upsert
+from core.text import quantity
 from territories.models import EPCI, Commune
 from territories.text import search_key
 
@@ -42,11 +43,13 @@ class ImportReport(UpsertCounts):
 
     def __str__(self):
         summary = (
-            f"{self.created} lieu(x) créé(s), {self.updated} mis à jour, "
-            f"{self.unchanged} inchangé(s)."
+            f"{quantity(self.created, 'lieu créé', 'lieux créés')}, "
+            f"{self.updated} mis à jour, "
+            f"{quantity(self.unchanged, 'inchangé', 'inchangés')}."
         )
         if self.problems:
-            summary += f" {len(self.rejected_lines)} ligne(s) rejetée(s)."
+            rejected = len(self.rejected_lines)
+            summary += f" {quantity(rejected, 'ligne rejetée', 'lignes rejetées')}."
         return summary
 
 

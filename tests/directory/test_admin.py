@@ -545,7 +545,7 @@ def test_a_valid_file_is_checked_then_imported(client, coordinator_a, directory)
 
     assert done.status_code == 302 and done.url == LIST_URL
     followed = page_text(client.get(done.url))
-    assert "Import de « lieux.csv » : 2 lieu(x) créé(s)" in followed
+    assert "Import de « lieux.csv » : 2 lieux créés" in followed
     imported = HelpPlace.objects.get(standard_id="lieu-importe")
     assert imported.epci == directory["a"]
     entry = JournalEntry.objects.get(

@@ -188,7 +188,7 @@ def test_command_writes_the_file(perche, tmp_path, capsys):
     path = tmp_path / "export.csv"
     call_command("export_help_places", "--epci", SENONCHES, "-o", str(path))
     assert len(rows(path.read_bytes())) == 2
-    assert "2 lieu(x) exporté(s)" in capsys.readouterr().err
+    assert "2 lieux exportés" in capsys.readouterr().err
 
     call_command("export_help_places")
     assert len(rows(capsys.readouterr().out.encode())) == 11

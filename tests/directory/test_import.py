@@ -429,9 +429,7 @@ def test_only_valid_rows_writes_the_good_lines_and_reports_the_others(perche):
         "ligne 3, horaires : « Lu-Ve 9h » n'est pas au format OpenStreetMap "
         "(exemple : Mo-Fr 09:00-12:00)."
     ]
-    assert str(report) == (
-        "2 lieu(x) créé(s), 0 mis à jour, 0 inchangé(s). 1 ligne(s) rejetée(s)."
-    )
+    assert str(report) == ("2 lieux créés, 0 mis à jour, 0 inchangé. 1 ligne rejetée.")
     assert set(HelpPlace.objects.values_list("standard_id", flat=True)) == {
         "lieu-1",
         "lieu-3",
@@ -489,7 +487,7 @@ def test_byte_order_mark_and_spaces_are_accepted(perche):
 
 def test_command_imports_and_prints_the_report(perche, capsys):
     call_command("import_help_places", str(DEMO_CSV))
-    assert "11 lieu(x) créé(s), 0 mis à jour, 0 inchangé(s)." in capsys.readouterr().out
+    assert "11 lieux créés, 0 mis à jour, 0 inchangé." in capsys.readouterr().out
 
 
 def test_command_assigns_the_epci(perche, tmp_path):
@@ -523,7 +521,7 @@ def test_command_valid_lines_option(perche, tmp_path, capsys):
     call_command("import_help_places", str(path), "--lignes-valides")
     out = capsys.readouterr().out
     assert "Rejetée : ligne 3, code_insee : « 51454 »" in out
-    assert "1 lieu(x) créé(s)" in out
+    assert "1 lieu créé" in out
     assert list(HelpPlace.objects.values_list("standard_id", flat=True)) == ["lieu-1"]
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.text import quantity
 from directory.export import help_places_export_csv
 from territories.models import EPCI
 
@@ -45,4 +46,6 @@ class Command(BaseCommand):
                 f"Impossible d'écrire {output} : {error.strerror}."
             ) from error
         places = len(list(csv.reader(io.StringIO(data.decode("utf-8"))))) - 1
-        self.stderr.write(f"{places} lieu(x) exporté(s) dans {output}.")
+        self.stderr.write(
+            f"{quantity(places, 'lieu exporté', 'lieux exportés')} dans {output}."
+        )
