@@ -3,6 +3,7 @@ import pytest
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import Commune
+from tests.factories import CommuneFactory
 
 from .places import DEMO_CSV
 
@@ -17,3 +18,16 @@ def demo(perche):
 @pytest.fixture
 def nogent(perche):
     return Commune.objects.get(insee_code="28280")
+
+
+@pytest.fixture
+def reims(db):
+    """The commune of the standard's official example."""
+    return CommuneFactory(
+        insee_code="51454",
+        name="Reims",
+        departement="51",
+        postcodes="51100",
+        latitude=49.2535,
+        longitude=4.0551,
+    )

@@ -24,6 +24,7 @@ from directory.export import help_places_export_csv
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI, Commune
+from tests.directory.places import csv_bytes, csv_row
 from tests.factories import RoleMembershipFactory, UserFactory
 from tests.helpers import page_text
 
@@ -167,32 +168,6 @@ def denied(response) -> bool:
 
 def sent_to_login(response) -> bool:
     return response.status_code == 302 and response.url.startswith("/cms/login/")
-
-
-def csv_bytes(*rows: dict) -> bytes:
-    columns = standard.column_names()
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**dict.fromkeys(columns, ""), **row})
-    return out.getvalue().encode()
-
-
-def csv_row(**changes) -> dict:
-    return {
-        "id": "lieu-importe",
-        "pivot": "43493312300029",
-        "nom": "Point numérique de la mairie",
-        "commune": "Nogent-le-Rotrou",
-        "code_postal": "28400",
-        "code_insee": "28280",
-        "adresse": "Place Saint-Pol",
-        "date_maj": "2026-11-02",
-        "horaires": "Mo-Fr 09:00-12:00",
-        "services": "Aide aux démarches administratives",
-        **changes,
-    }
 
 
 def upload(name: str, data: bytes):

@@ -15,7 +15,6 @@ from directory.export import help_places_export_csv
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI
-from tests.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,18 +64,6 @@ def errors(report: dict) -> list[tuple[str, str]]:
         for task in report["tasks"]
         for error in task["errors"]
     ]
-
-
-@pytest.fixture
-def reims():
-    return CommuneFactory(
-        insee_code="51454",
-        name="Reims",
-        departement="51",
-        postcodes="51100",
-        latitude=49.2535,
-        longitude=4.0551,
-    )
 
 
 @pytest.mark.skipif(not SHARED_SCHEMA.exists(), reason="standard's files not beside")

@@ -16,7 +16,6 @@ from directory.errors import DirectoryError
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI, Commune
-from tests.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,15 +122,7 @@ def test_schema_is_the_standard_v1_0_2():
     assert len(schema["fields"]) == 32
 
 
-def test_official_example_imports():
-    reims = CommuneFactory(
-        insee_code="51454",
-        name="Reims",
-        departement="51",
-        postcodes="51100",
-        latitude=49.2535,
-        longitude=4.0551,
-    )
+def test_official_example_imports(reims):
     report = help_places_import(data=OFFICIAL_EXAMPLE.read_bytes())
     assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
     assert report.problems == []

@@ -2,18 +2,16 @@
 imports its valid lines, corrects a place by hand, and stays out of another EPCI's
 places."""
 
-import csv
-import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from directory import standard
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI
+from tests.directory.places import csv_bytes, csv_row
 from tests.factories import RoleMembershipFactory
 
 from .conftest import fits_phone_width, log_in, serious_violations
@@ -23,32 +21,6 @@ pytestmark = pytest.mark.browser
 PERCHE = "200006971"  # Communauté de communes du Perche
 FORETS_DU_PERCHE = "200069912"  # Senonches' EPCI
 DENIED = "Désolé, vous n'avez pas les autorisations pour accéder à cette zone."
-
-
-def csv_bytes(*rows: dict) -> bytes:
-    columns = standard.column_names()
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**dict.fromkeys(columns, ""), **row})
-    return out.getvalue().encode()
-
-
-def csv_row(**changes) -> dict:
-    return {
-        "id": "point-numerique-mairie",
-        "pivot": "43493312300029",
-        "nom": "Point numérique de la mairie",
-        "commune": "Nogent-le-Rotrou",
-        "code_postal": "28400",
-        "code_insee": "28280",
-        "adresse": "Place Saint-Pol",
-        "date_maj": "2026-11-02",
-        "horaires": "Mo-Fr 14:00-17:00",
-        "services": "Aide aux démarches administratives",
-        **changes,
-    }
 
 
 @pytest.fixture
@@ -108,7 +80,7 @@ def test_coordinator_imports_then_corrects_their_places(
             "name": "lieux-perche.csv",
             "mimeType": "text/csv",
             "buffer": csv_bytes(
-                csv_row(),
+                csv_row(horaires="Mo-Fr 14:00-17:00"),
                 csv_row(id="pij-perche", nom="PIJ du Perche", horaires="le matin"),
                 csv_row(id="mediatheque", nom="Espace numérique de la médiathèque"),
             ),
