@@ -1,14 +1,24 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from core.views import healthz
 
+# Everyone signs in through the site's login (allauth: verified e-mail, rate limits,
+# login by code), the CMS and Django's admin included.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path(
+        "cms/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("django-admin/", admin.site.urls),

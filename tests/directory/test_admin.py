@@ -167,7 +167,7 @@ def denied(response) -> bool:
 
 
 def sent_to_login(response) -> bool:
-    return response.status_code == 302 and response.url.startswith("/cms/login/")
+    return response.status_code == 302 and response.url.startswith("/compte/login/")
 
 
 def upload(name: str, data: bytes):
