@@ -390,3 +390,13 @@ def help_places_import(
         },
     )
     return report
+
+
+def help_place_change_record(*, actor, place: HelpPlace, change: str) -> None:
+    """Journal a place created, changed or deleted by hand in the CMS (`change`)."""
+    journal_record(
+        actor=actor,
+        action=f"directory.help_place_{change}",
+        target=place if place.pk is not None else None,  # deleted: no row left
+        details={"id": place.standard_id, "nom": place.nom, "epci_id": place.epci_id},
+    )

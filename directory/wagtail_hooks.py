@@ -30,6 +30,7 @@ from .admin_views import (
     help_places_export_download,
 )
 from .models import HelpPlace
+from .services import help_place_change_record
 
 help_place_policy = access.help_place_policy()
 
@@ -253,6 +254,27 @@ def register_directory_admin_urls():
         ),
     ]
     return [path("annuaire/", include((urls, "directory_admin")))]
+
+
+def _journal(request, places, change: str) -> None:
+    for place in places:
+        if isinstance(place, HelpPlace):
+            help_place_change_record(actor=request.user, place=place, change=change)
+
+
+@hooks.register("after_create_snippet")
+def journal_help_place_created(request, instance):
+    _journal(request, [instance], "created")
+
+
+@hooks.register("after_edit_snippet")
+def journal_help_place_changed(request, instance):
+    _journal(request, [instance], "changed")
+
+
+@hooks.register("after_delete_snippet")
+def journal_help_places_deleted(request, instances):
+    _journal(request, instances, "deleted")
 
 
 register_permission_policy(HelpPlace, help_place_policy)

@@ -337,6 +337,8 @@ def test_coordinator_edits_a_place_of_their_epci(client, coordinator_a, place_a)
     assert place_a.courriels == ["accueil@cbe-perche.fr", "contact@cbe-perche.fr"]
     assert place_a.epci.siren == PERCHE
     assert client.get(f"{LIST_URL}history/{place_a.pk}/").status_code == 200
+    entry = JournalEntry.objects.get(action="directory.help_place_changed")
+    assert (entry.actor, entry.target_id) == (coordinator_a, str(place_a.pk))
 
 
 def test_edit_refuses_what_the_import_refuses(client, coordinator_a, place_a):
@@ -424,6 +426,9 @@ def test_coordinator_deletes_a_place_of_their_epci(client, coordinator_a, place_
     assert client.get(delete_url(place_a)).status_code == 200
     assert client.post(delete_url(place_a)).status_code == 302
     assert not HelpPlace.objects.filter(pk=place_a.pk).exists()
+    entry = JournalEntry.objects.get(action="directory.help_place_deleted")
+    assert entry.actor == coordinator_a
+    assert entry.details["id"] == place_a.standard_id
 
 
 def test_bulk_delete_skips_another_epcis_places(
@@ -466,6 +471,8 @@ def test_coordinator_creates_places_only_in_their_epci(
     assert place.code_insee == "28280"
     assert place.coordinates_source == HelpPlace.CoordinatesSource.COMMUNE
     assert place.frais_a_charge == ["Gratuit"]
+    created = JournalEntry.objects.get(action="directory.help_place_created")
+    assert (created.actor, created.target_id) == (coordinator_a, str(place.pk))
 
 
 def test_superuser_creates_a_place_managed_by_its_communes_epci(
