@@ -1,4 +1,5 @@
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,3 +24,26 @@ def healthz(request):
         },
         status=200 if healthy else 503,
     )
+
+
+def _outbox_or_404():
+    if not selectors.dev_outbox_enabled():
+        raise Http404("Page réservée au mode démo.")
+
+
+@never_cache
+@require_GET
+def dev_outbox(request):
+    """Embedded mode: the e-mails the site would have sent (verification, codes…)."""
+    _outbox_or_404()
+    return render(request, "core/dev_outbox.html", {"outbox": selectors.dev_outbox()})
+
+
+@never_cache
+@require_GET
+def dev_outbox_message(request, key: str):
+    _outbox_or_404()
+    message = selectors.dev_outbox_message(key)
+    if message is None:
+        raise Http404("Ce courriel n'existe pas.")
+    return render(request, "core/dev_outbox_message.html", {"message": message})

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from core.selectors import dev_outbox_enabled
+
 from .selectors import legal_page_list
 
 
@@ -13,4 +15,8 @@ def site_chrome(request):
             for page in legal_page_list()
         ]
 
-    return {"legal_pages": SimpleLazyObject(links), "SITE_URL": settings.SITE_URL}
+    return {
+        "legal_pages": SimpleLazyObject(links),
+        "SITE_URL": settings.SITE_URL,
+        "dev_outbox": dev_outbox_enabled(),
+    }

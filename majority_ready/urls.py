@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from core.views import healthz
+from core.views import dev_outbox, dev_outbox_message, healthz
 
 # Everyone signs in through the site's login (allauth: verified e-mail, rate limits,
 # login by code), the CMS and Django's admin included.
@@ -15,6 +15,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Embedded mode only (404 otherwise): the e-mails written to var/mail.
+    path("dev/courriels/", dev_outbox, name="dev-outbox"),
+    path("dev/courriels/<str:key>/", dev_outbox_message, name="dev-outbox-message"),
     path(
         "cms/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
