@@ -42,7 +42,7 @@ def test_signup_verification_onboarding_and_home(client, site, perche):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["lina@exemple.fr"]
-    assert message.subject.startswith("[Majorité prête]")
+    assert message.subject == "[Majorité prête] Confirme ton adresse e-mail"
     assert "À bientôt sur Majorité prête" in message.body
 
     link = _link_in(message)
@@ -93,6 +93,7 @@ def test_login_by_code(client, site):
     )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "[Majorité prête] Ton code de connexion"
     body = mail.outbox[0].body
     assert "Ne le donne à personne" in body
     code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", body, re.M)[1]
@@ -114,7 +115,29 @@ def test_password_reset_sends_a_french_mail(client, site):
     )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "[Majorité prête] Choisis un nouveau mot de passe"
     assert "mot de passe" in mail.outbox[0].body.lower()
+
+
+def test_signing_up_again_with_a_known_address_says_so_kindly(client, site):
+    UserFactory(email="deja@exemple.fr")
+    client.post(
+        reverse("account_signup"),
+        {"email": "deja@exemple.fr", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "[Majorité prête] Tu as déjà un compte"
+    assert "un compte existe déjà à cette adresse" in message.body
+    assert "/compte/password/reset/" in message.body
+
+
+def test_a_login_code_for_an_unknown_address_invites_to_sign_up(client, site):
+    client.post(reverse("account_request_login_code"), {"email": "inconnu@exemple.fr"})
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "[Majorité prête] Aucun compte à cette adresse"
+    assert "/compte/signup/" in message.body
 
 
 @pytest.fixture
