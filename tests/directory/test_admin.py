@@ -563,7 +563,7 @@ def test_a_file_with_bad_lines_shows_the_report_and_writes_nothing(
         "communes des Forêts du Perche." in text
     )
     assert "horaires" in text and "code_postal" in text
-    assert "Importer seulement les 1 ligne valide" in text
+    assert "Importer seulement la ligne valide" in text
     assert "Importer les" not in text
     assert HelpPlace.objects.count() == count
 
