@@ -1,11 +1,11 @@
 from django import forms
 
-from territories.selectors import commune_resolve
+from territories.forms import CommuneQueryMixin
 
 from .models import Role
 
 
-class OnboardingForm(forms.Form):
+class OnboardingForm(CommuneQueryMixin, forms.Form):
     first_name = forms.CharField(
         label="Ton prénom",
         max_length=60,
@@ -39,31 +39,10 @@ class OnboardingForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.commune_matches = []
-
     def clean(self):
         cleaned = super().clean()
-        query = cleaned.get("commune_query")
-        if not query:
-            return cleaned
-        commune, matches = commune_resolve(
-            query=query, chosen_code=cleaned.get("commune") or ""
-        )
-        cleaned["commune"] = commune
-        if commune is None and not matches:
-            self.add_error(
-                "commune_query",
-                f"Nous ne trouvons pas de commune « {query} ». Vérifie l'orthographe "
-                "ou tape ton code postal.",
-            )
-        elif commune is None:
-            self.commune_matches = matches
-            self.add_error(
-                "commune_query",
-                "Plusieurs communes correspondent : choisis la tienne dans la liste.",
-            )
+        if cleaned.get("commune_query"):
+            self.resolve_commune(cleaned, "commune_query")
         return cleaned
 
 

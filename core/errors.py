@@ -8,3 +8,11 @@ class DomainError(Exception):
 
 class CoreError(DomainError):
     pass
+
+
+class RefusedWithProblems(DomainError):
+    """Refused, with the list of what is wrong (each bad line of a file)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []

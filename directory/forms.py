@@ -1,6 +1,6 @@
 from django import forms
 
-from territories.selectors import commune_resolve
+from territories.forms import CommuneQueryMixin
 
 from .selectors import ADMINISTRATIVE_HELP
 
@@ -9,7 +9,7 @@ DEFAULT_RADIUS = 20
 YOUTH = "Jeunes"
 
 
-class HelpPlaceSearchForm(forms.Form):
+class HelpPlaceSearchForm(CommuneQueryMixin, forms.Form):
     """The search page's form (GET). The commune may come from the learner's profile."""
 
     q = forms.CharField(
@@ -41,31 +41,15 @@ class HelpPlaceSearchForm(forms.Form):
     def __init__(self, *args, default_commune=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_commune = default_commune
-        self.commune_matches = []
 
     def clean(self):
         cleaned = super().clean()
-        query = (cleaned.get("q") or "").strip()
-        if not query:
+        if (cleaned.get("q") or "").strip():
+            self.resolve_commune(cleaned, "q")
+        else:
             cleaned["commune"] = self.default_commune
             if self.default_commune is None:
                 self.add_error("q", "Indique une commune : son nom ou son code postal.")
-            return cleaned
-        commune, matches = commune_resolve(
-            query=query, chosen_code=cleaned.get("commune") or ""
-        )
-        cleaned["commune"] = commune
-        if commune is None and not matches:
-            self.add_error(
-                "q",
-                f"Nous ne trouvons pas de commune « {query} ». Vérifie l'orthographe "
-                "ou tape le code postal.",
-            )
-        elif commune is None:
-            self.commune_matches = matches
-            self.add_error(
-                "q", "Plusieurs communes correspondent : choisis dans la liste."
-            )
         return cleaned
 
     @property

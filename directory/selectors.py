@@ -37,13 +37,19 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _hours(place: HelpPlace) -> OpeningHours | None:
-    """The place's parsed opening hours; None when empty (or, defensively, invalid)."""
-    if not place.horaires.strip():
-        return None
+    """The place's parsed opening hours; None when empty (or, defensively, invalid).
+
+    Parsed once per place object: the filters, the summary and the API read them."""
+    source = place.horaires.strip()
+    cached = getattr(place, "_parsed_hours", None)
+    if cached is not None and cached[0] == source:
+        return cached[1]
     try:
-        return opening_hours_parse(place.horaires)
+        hours = opening_hours_parse(source) if source else None
     except ParserError:
-        return None
+        hours = None
+    place._parsed_hours = (source, hours)
+    return hours
 
 
 def _is_open(hours: OpeningHours | None, now: datetime) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from core.services import UpsertCounts, journal_record, row_upsert
-from core.text import quantity
+from core.text import quantity, utf8_text
 from territories.models import EPCI, Commune
 from territories.text import search_key
 
@@ -57,17 +57,6 @@ class ImportReport(UpsertCounts):
 class PlaceRow:
     line: int
     values: dict[str, Any]  # HelpPlace field name -> value
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise DirectoryError(
-            "Le fichier n'est pas encodé en UTF-8.",
-            [f"ligne {line} : caractère illisible (enregistrez le fichier en UTF-8)."],
-        ) from error
 
 
 def _records(text: str):
@@ -298,7 +287,7 @@ def help_places_parse(
 ) -> tuple[list[PlaceRow], ImportReport]:
     """Check a CSV in the standard. File-level faults raise DirectoryError; the
     report lists each rejected line, and the rows returned are the valid ones."""
-    text = _decode(data)
+    text = utf8_text(data, DirectoryError)
     if not text.strip():
         raise DirectoryError("Le fichier est vide.")
     report = ImportReport()

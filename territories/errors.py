@@ -1,9 +1,5 @@
-from core.errors import DomainError
+from core.errors import RefusedWithProblems
 
 
-class TerritoriesError(DomainError):
+class TerritoriesError(RefusedWithProblems):
     """A territory operation was refused; `problems` lists each bad line."""
-
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from core.services import UpsertCounts, journal_record, row_upsert
+from core.text import utf8_text
 
 from .errors import TerritoriesError
 from .models import EPCI, Commune, Pilot
@@ -50,17 +51,6 @@ class ImportReport(UpsertCounts):
             f"{self.created} commune(s) créée(s), {self.updated} mise(s) à jour, "
             f"{self.unchanged} inchangée(s), {len(self.epcis)} EPCI."
         )
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise TerritoriesError(
-            "Le fichier n'est pas encodé en UTF-8.",
-            [f"ligne {line} : caractère illisible (enregistrez le fichier en UTF-8)."],
-        ) from error
 
 
 def _coordinate(value: str, low: float, high: float) -> float | None:
@@ -130,7 +120,7 @@ def _parse_row(row: dict, problems: list[str], line: int) -> CommuneRow | None:
 
 def communes_parse(*, data: bytes) -> list[CommuneRow]:
     """Check the whole file; raise with every bad line, or return all rows."""
-    text = _decode(data)
+    text = utf8_text(data, TerritoriesError)
     if not text.strip():
         raise TerritoriesError("Le fichier est vide.")
     reader = csv.DictReader(io.StringIO(text, newline=""))
