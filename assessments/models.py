@@ -164,7 +164,8 @@ class Attainment(models.Model):
         verbose_name="preuve",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # The proof cannot go alone, but goes with the learner's account.
+        on_delete=models.RESTRICT,
         related_name="attainments",
     )
 
