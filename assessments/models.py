@@ -110,17 +110,30 @@ class Attempt(models.Model):
 
 
 class ServedQuestion(models.Model):
-    """A question as served in an attempt: its position and the shuffled options."""
+    """A question exactly as an attempt served it: its text, its options in the order
+    shown, each behind a random token, and which were right. The attempt is graded and
+    shown from this snapshot only, so later edits of the bank never change a result,
+    and the form never carries anything (ids, order) that tells the right answer."""
 
     attempt = models.ForeignKey(
         Attempt, on_delete=models.CASCADE, related_name="served_questions"
     )
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
-    choice_ids = models.JSONField(
-        help_text="Identifiants des réponses, dans l'ordre montré."
+    # The bank's question it was drawn from (gone if an editor deletes it).
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Filled at grading.
+    competency = models.ForeignKey(
+        "curriculum.Competency", on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=QuestionKind.choices)
+    prompt = models.TextField()
+    explanation = models.TextField()
+    options = models.JSONField(
+        help_text="Réponses dans l'ordre montré : jeton, texte, retour, juste ou non "
+        "(et, pour « remettre dans l'ordre », le bon rang)."
+    )
+    # Filled at grading: the tokens chosen (in the learner's order for "order").
     answer = models.JSONField(null=True, blank=True)
     score = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
 
@@ -137,6 +150,24 @@ class ServedQuestion(models.Model):
 
     def __str__(self):
         return f"Question {self.position} de {self.attempt_id}"
+
+    @property
+    def is_order(self) -> bool:
+        return self.kind == QuestionKind.ORDER
+
+    @property
+    def tokens(self) -> list[str]:
+        """The options' tokens, in the order shown."""
+        return [option["token"] for option in self.options]
+
+    @property
+    def right_answer(self) -> list[str]:
+        """The right tokens: every option in the right order for "order" questions,
+        the right options otherwise."""
+        if self.is_order:
+            ranked = sorted(self.options, key=lambda option: option["rank"])
+            return [option["token"] for option in ranked]
+        return [option["token"] for option in self.options if option["correct"]]
 
 
 class AttainmentSource(models.TextChoices):

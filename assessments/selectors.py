@@ -14,8 +14,6 @@ from .models import (
     Attainment,
     Attempt,
     AttemptState,
-    Choice,
-    QuestionKind,
     ServedQuestion,
 )
 from .submission import as_small_int, field_name, rank_field_name
@@ -29,9 +27,9 @@ def attempt_get_for_learner(*, learner, attempt_id) -> Attempt | None:
         .prefetch_related(
             Prefetch(
                 "served_questions",
-                ServedQuestion.objects.select_related("question__competency")
-                .prefetch_related("question__choices")
-                .order_by("position"),
+                ServedQuestion.objects.select_related("competency").order_by(
+                    "position"
+                ),
             )
         )
         .first()
@@ -39,8 +37,13 @@ def attempt_get_for_learner(*, learner, attempt_id) -> Attempt | None:
 
 
 @dataclass
-class ServedChoice:
-    choice: Choice
+class ServedOption:
+    """One option as served, with what the learner did with it."""
+
+    token: str
+    text: str
+    feedback: str
+    correct: bool
     selected: bool
     rank: int | None = None  # learner's rank, for "order" questions
 
@@ -48,49 +51,48 @@ class ServedChoice:
 @dataclass
 class ServedQuestionView:
     item: ServedQuestion
-    choices: list[ServedChoice]
-
-    @property
-    def question(self):
-        return self.item.question
+    options: list[ServedOption]
 
     @property
     def is_right(self) -> bool:
         return self.item.score is not None and self.item.score == 1
 
     @property
-    def correct_order(self) -> list[Choice]:
-        return list(self.item.question.choices.all())
+    def correct_order(self) -> list[str]:
+        ranked = sorted(self.item.options, key=lambda option: option["rank"])
+        return [option["text"] for option in ranked]
 
 
 def served_questions_view(
     *, attempt: Attempt, data: QueryDict | None = None
 ) -> list[ServedQuestionView]:
-    """Questions in the served order with their options in the served order, and
-    the learner's answers: stored ones after grading, or the submitted form's after
-    a refusal, so nothing the learner ticked is lost."""
+    """Questions and their options exactly as served, and the learner's answers:
+    stored ones after grading, or the submitted form's after a refusal, so nothing
+    the learner ticked is lost."""
+    data = data or QueryDict()
     views = []
     for item in attempt.served_questions.all():
-        by_id = {choice.pk: choice for choice in item.question.choices.all()}
-        is_order = item.question.kind == QuestionKind.ORDER
-        ticked = set((data or QueryDict()).getlist(field_name(item.position)))
-        choices = []
-        for choice_id in item.choice_ids:
+        ticked = set(data.getlist(field_name(item.position)))
+        options = []
+        for option in item.options:
+            token = option["token"]
             if item.answer is not None:
-                selected = choice_id in item.answer
-                rank = (
-                    item.answer.index(choice_id) + 1 if is_order and selected else None
-                )
+                selected = token in item.answer
+                rank = item.answer.index(token) + 1 if item.is_order else None
             else:
-                selected = str(choice_id) in ticked
-                posted_rank = (data or QueryDict()).get(
-                    rank_field_name(item.position, choice_id), ""
+                selected = token in ticked
+                rank = as_small_int(data.get(rank_field_name(item.position, token), ""))
+            options.append(
+                ServedOption(
+                    token=token,
+                    text=option["text"],
+                    feedback=option["feedback"],
+                    correct=option["correct"],
+                    selected=selected,
+                    rank=rank,
                 )
-                rank = as_small_int(posted_rank)
-            choices.append(
-                ServedChoice(choice=by_id[choice_id], selected=selected, rank=rank)
             )
-        views.append(ServedQuestionView(item=item, choices=choices))
+        views.append(ServedQuestionView(item=item, options=options))
     return views
 
 
@@ -248,7 +250,7 @@ def attempt_result_for(*, attempt: Attempt) -> dict:
     questions = served_questions_view(attempt=attempt)
     competencies = {}
     for view in questions:
-        competencies.setdefault(view.question.competency, []).append(view.is_right)
+        competencies.setdefault(view.item.competency, []).append(view.is_right)
     attained = set(
         Attainment.objects.filter(
             learner=attempt.learner_id,

@@ -24,7 +24,7 @@ from .models import (
     QuestionKind,
     ServedQuestion,
 )
-from .submission import parse_submission
+from .submission import new_tokens, parse_submission
 
 
 def _local(moment: datetime) -> str:
@@ -43,6 +43,7 @@ def _draw_questions(
             competency_id__in=competency_ids,
         )
         .select_related("competency")
+        .prefetch_related("choices")
         .order_by("competency__code", "pk")
     )
     for question in questions:
@@ -54,6 +55,38 @@ def _draw_questions(
             rng.sample(pool, min(framework.questions_per_competency, len(pool)))
         )
     return drawn
+
+
+def _serve(
+    *, attempt: Attempt, question: Question, position: int, rng: random.Random
+) -> ServedQuestion:
+    """The question as served: its text and its options, shuffled, each behind a
+    fresh random token. "Order" questions are entered in the right order."""
+    is_order = question.kind == QuestionKind.ORDER
+    choices = list(question.choices.all())
+    options = [
+        {
+            "token": token,
+            "text": choice.text,
+            "feedback": choice.feedback,
+            "correct": is_order or choice.is_correct,
+            "rank": rank if is_order else None,
+        }
+        for rank, (choice, token) in enumerate(
+            zip(choices, new_tokens(len(choices)), strict=True), start=1
+        )
+    ]
+    rng.shuffle(options)
+    return ServedQuestion(
+        attempt=attempt,
+        question=question,
+        competency=question.competency,
+        position=position,
+        kind=question.kind,
+        prompt=question.prompt,
+        explanation=question.explanation,
+        options=options,
+    )
 
 
 def attempt_start(
@@ -101,27 +134,21 @@ def attempt_start(
             started_at=now,
             expires_at=now + timedelta(minutes=framework.attempt_time_limit_minutes),
         )
-        served = []
-        for position, question in enumerate(questions, start=1):
-            choice_ids = [choice.pk for choice in question.choices.all()]
-            rng.shuffle(choice_ids)
-            served.append(
-                ServedQuestion(
-                    attempt=attempt,
-                    question=question,
-                    position=position,
-                    choice_ids=choice_ids,
-                )
-            )
-        ServedQuestion.objects.bulk_create(served)
+        ServedQuestion.objects.bulk_create(
+            [
+                _serve(attempt=attempt, question=question, position=position, rng=rng)
+                for position, question in enumerate(questions, start=1)
+            ]
+        )
     return attempt
 
 
 def attempt_submit(
     *, attempt_id, learner, data: QueryDict, now: datetime | None = None
 ) -> Attempt:
-    """Grade a quiz once. The attempt row is locked, so a double click or a second
-    tab waits, then finds the attempt graded and changes nothing."""
+    """Grade a quiz once, from what was served. The attempt row is locked, so a
+    double click or a second tab waits, then finds the attempt graded and changes
+    nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         attempt = (
@@ -140,49 +167,15 @@ def attempt_submit(
                 "Pas de panique : recommence-le depuis la page du module."
             )
         served = list(
-            attempt.served_questions.select_related("question__competency")
-            .prefetch_related("question__choices")
-            .order_by("position")
+            attempt.served_questions.select_related("competency").order_by("position")
         )
         answers = parse_submission(served=served, data=data)
-
-        by_competency = defaultdict(list)
         for item in served:
-            question = item.question
-            choices = list(question.choices.all())
-            is_order = question.kind == QuestionKind.ORDER
-            correct = [c.pk for c in choices if c.is_correct or is_order]
             item.answer = answers[item.position]
             item.score = grading.answer_score(
-                kind=question.kind, correct_in_order=correct, answer=item.answer
+                kind=item.kind, correct_in_order=item.right_answer, answer=item.answer
             )
-            by_competency[question.competency].append(item.score)
         ServedQuestion.objects.bulk_update(served, ["answer", "score"])
-
-        threshold = Decimal(attempt.framework.mastery_threshold)
-        required = set(attempt.framework.competencies.values_list("pk", flat=True))
-        results = {}
-        attained = []
-        for competency, scores in by_competency.items():
-            score = grading.competency_score(scores)
-            results[competency.code] = str(score.quantize(Decimal("0.001")))
-            if (
-                competency.pk in required
-                and not competency.requires_in_person
-                and grading.is_attained(score, threshold)
-            ):
-                attainment, created = Attainment.objects.get_or_create(
-                    learner=learner,
-                    competency=competency,
-                    framework=attempt.framework,
-                    defaults={
-                        "source": AttainmentSource.QUIZ,
-                        "attained_at": now,
-                        "attempt": attempt,
-                    },
-                )
-                if created:
-                    attained.append(attainment)
 
         attempt.score = grading.competency_score(
             [item.score for item in served]
@@ -190,21 +183,57 @@ def attempt_submit(
         attempt.state = AttemptState.GRADED
         attempt.submitted_at = now
         attempt.save(update_fields=["score", "state", "submitted_at"])
-        journal_record(
-            actor=learner,
-            action="assessments.attempt_graded",
-            target=attempt,
-            details={"score": str(attempt.score), "competencies": results},
-        )
-        for attainment in attained:
-            journal_record(
-                actor=learner,
-                action="assessments.competency_attained",
-                target=attainment,
-                details={
-                    "competency": attainment.competency.code,
-                    "framework_version": attempt.framework.version,
+        _attainments_record(attempt=attempt, learner=learner, served=served, now=now)
+    return attempt
+
+
+def _attainments_record(
+    *, attempt: Attempt, learner, served: list[ServedQuestion], now: datetime
+) -> None:
+    """Journal the grade, and record each competency the attempt attains under its
+    framework version (never an in-person one, never one outside the version)."""
+    framework = attempt.framework
+    by_competency = defaultdict(list)
+    for item in served:
+        by_competency[item.competency].append(item.score)
+    threshold = Decimal(framework.mastery_threshold)
+    required = set(framework.competencies.values_list("pk", flat=True))
+    results = {}
+    attained = []
+    for competency, scores in by_competency.items():
+        score = grading.competency_score(scores)
+        results[competency.code] = str(score.quantize(Decimal("0.001")))
+        if (
+            competency.pk in required
+            and not competency.requires_in_person
+            and grading.is_attained(score, threshold)
+        ):
+            attainment, created = Attainment.objects.get_or_create(
+                learner=learner,
+                competency=competency,
+                framework=framework,
+                defaults={
                     "source": AttainmentSource.QUIZ,
+                    "attained_at": now,
+                    "attempt": attempt,
                 },
             )
-    return attempt
+            if created:
+                attained.append(attainment)
+    journal_record(
+        actor=learner,
+        action="assessments.attempt_graded",
+        target=attempt,
+        details={"score": str(attempt.score), "competencies": results},
+    )
+    for attainment in attained:
+        journal_record(
+            actor=learner,
+            action="assessments.competency_attained",
+            target=attainment,
+            details={
+                "competency": attainment.competency.code,
+                "framework_version": framework.version,
+                "source": AttainmentSource.QUIZ,
+            },
+        )

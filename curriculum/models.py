@@ -76,12 +76,76 @@ class Competency(models.Model):
         FieldPanel("requires_in_person"),
     ]
 
+    # What a published framework version certifies: fixed once the version is out.
+    FROZEN_FIELDS = ("code", "label", "requires_in_person")
+
     class Meta:
         verbose_name = "compétence"
         ordering = ["code"]
 
     def __str__(self):
         return f"{self.code} — {self.label}"
+
+    def save(self, *args, **kwargs):
+        errors = self._frozen_changes()
+        if errors:
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        versions = self.published_versions()
+        if versions:
+            raise ValidationError(competency_frozen_message(self.code, versions))
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        errors = self._frozen_changes()
+        if errors:
+            raise ValidationError(errors)
+
+    def published_versions(self) -> list[int]:
+        if self.pk is None:
+            return []
+        return list(
+            Framework.objects.published()
+            .filter(competencies=self)
+            .order_by("version")
+            .values_list("version", flat=True)
+        )
+
+    def _frozen_changes(self) -> dict[str, str]:
+        """The frozen fields this edit would change, each with the reason it cannot,
+        when the competency belongs to a published framework version."""
+        if self.pk is None:
+            return {}
+        stored = type(self).objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS)
+        stored = stored.first()
+        if stored is None:
+            return {}
+        changed = [
+            name for name in self.FROZEN_FIELDS if getattr(self, name) != stored[name]
+        ]
+        versions = self.published_versions() if changed else []
+        if not versions:
+            return {}
+        message = competency_frozen_message(stored["code"], versions)
+        return dict.fromkeys(changed, message)
+
+
+def competency_frozen_message(code: str, versions: list[int]) -> str:
+    listed = ", ".join(str(version) for version in versions)
+    which = (
+        f"la version {listed} publiée"
+        if len(versions) == 1
+        else f"les versions {listed} publiées"
+    )
+    return (
+        f"{code} fait partie de {which} du référentiel : son code, son "
+        "intitulé et son mode de validation ne changent plus, pour que les "
+        "compétences déjà acquises et les attestations gardent leur sens. Pour une "
+        "prochaine version, crée une nouvelle compétence et ajoute-la au brouillon "
+        "de la version suivante."
+    )
 
 
 FROZEN_MESSAGE = (

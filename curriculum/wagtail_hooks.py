@@ -25,6 +25,16 @@ class FrameworkPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_permission_for_instance(user, action, instance)
 
 
+class CompetencyPermissionPolicy(ModelPermissionPolicy):
+    """A competency of a published framework version is never deleted (its code,
+    label and in-person flag are frozen too: see `Competency.clean`)."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "delete" and instance.published_versions():
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+
 class CompetencyViewSet(SnippetViewSet):
     model = Competency
     icon = "tick-inverse"
@@ -99,5 +109,6 @@ class CurriculumViewSetGroup(SnippetViewSetGroup):
 
 
 register_permission_policy(Framework, FrameworkPermissionPolicy(Framework))
+register_permission_policy(Competency, CompetencyPermissionPolicy(Competency))
 register_snippet(CurriculumViewSetGroup)
 register_snippet(TermsVersionViewSet)

@@ -48,34 +48,31 @@ def attempt(learner, module, now):
 
 def served_list(attempt) -> list[ServedQuestion]:
     return list(
-        attempt.served_questions.select_related("question__competency")
-        .prefetch_related("question__choices")
-        .order_by("position")
+        attempt.served_questions.select_related("competency").order_by("position")
     )
 
 
 def served_of(attempt, kind: str) -> ServedQuestion:
     """The first served question of this kind (the draw is seeded, so it is there)."""
     for item in served_list(attempt):
-        if item.question.kind == kind:
+        if item.kind == kind:
             return item
     raise AssertionError(f"Aucune question « {kind} » servie : change la graine.")
 
 
-def answer_values(item: ServedQuestion, *, right: bool) -> list[int]:
-    """Choice ids answering a served single/true_false/multiple question."""
-    choices = list(item.question.choices.all())
-    correct = [c.pk for c in choices if c.is_correct]
-    wrong = [c.pk for c in choices if not c.is_correct]
+def answer_values(item: ServedQuestion, *, right: bool) -> list[str]:
+    """Tokens answering a served single/true_false/multiple question."""
+    correct = [o["token"] for o in item.options if o["correct"]]
+    wrong = [o["token"] for o in item.options if not o["correct"]]
     assert correct and wrong, f"Question sans bonne ou sans mauvaise réponse : {item}"
     if right:
         return correct
     return wrong[:1]
 
 
-def answer_order(item: ServedQuestion, *, right: bool) -> list[int]:
-    """Choice ids of an "order" question in the learner's order."""
-    order = [c.pk for c in item.question.choices.all()]  # entered in the right order
+def answer_order(item: ServedQuestion, *, right: bool) -> list[str]:
+    """Tokens of an "order" question in the learner's order."""
+    order = item.right_answer
     return order if right else order[::-1]
 
 
@@ -85,10 +82,9 @@ def answers_for(attempt, right=True) -> QueryDict:
     data = QueryDict(mutable=True)
     for item in served_list(attempt):
         is_right = right(item) if callable(right) else right
-        if item.question.kind == QuestionKind.ORDER:
-            for rank, choice_id in enumerate(answer_order(item, right=is_right), 1):
-                data[rank_field_name(item.position, choice_id)] = str(rank)
+        if item.kind == QuestionKind.ORDER:
+            for rank, token in enumerate(answer_order(item, right=is_right), 1):
+                data[rank_field_name(item.position, token)] = str(rank)
         else:
-            values = answer_values(item, right=is_right)
-            data.setlist(field_name(item.position), [str(v) for v in values])
+            data.setlist(field_name(item.position), answer_values(item, right=is_right))
     return data

@@ -33,7 +33,11 @@ TIME_LIMIT = timedelta(minutes=120)
 
 
 def draw(attempt) -> list[tuple[int, list[int]]]:
-    return [(item.question_id, item.choice_ids) for item in served_list(attempt)]
+    """Which questions were drawn, and the order their options were shown in."""
+    return [
+        (item.question_id, [option["text"] for option in item.options])
+        for item in served_list(attempt)
+    ]
 
 
 def graded_entries(attempt):
@@ -68,7 +72,7 @@ def test_start_draws_questions_per_competency(learner, module, demo_curriculum, 
     assert attempt.score is None
 
     served = served_list(attempt)
-    per_competency = Counter(item.question.competency.code for item in served)
+    per_competency = Counter(item.competency.code for item in served)
     assert per_competency == {
         competency.code: min(3, competency.questions.filter(is_active=True).count())
         for competency in module.competencies.all()
@@ -77,12 +81,31 @@ def test_start_draws_questions_per_competency(learner, module, demo_curriculum, 
     assert len({item.question_id for item in served}) == len(served)
     assert [item.position for item in served] == list(range(1, len(served) + 1))
     for item in served:
-        own_choices = [choice.pk for choice in item.question.choices.all()]
-        assert sorted(item.choice_ids) == sorted(own_choices)
-        assert len(item.choice_ids) == len(own_choices)
+        question = item.question
+        entered = [choice.text for choice in question.choices.all()]
+        shown = [option["text"] for option in item.options]
+        assert sorted(shown) == sorted(entered)
+        assert (item.kind, item.prompt, item.explanation) == (
+            question.kind,
+            question.prompt,
+            question.explanation,
+        )
+        assert item.competency == question.competency
+        assert sorted(item.right_answer) == sorted(
+            option["token"]
+            for option in item.options
+            if option["text"]
+            in {c.text for c in question.choices.all() if c.is_correct}
+            or item.kind == QuestionKind.ORDER
+        )
+        # Tokens: all different, all of the same length, nothing like an id.
+        assert len(set(item.tokens)) == len(item.tokens)
+        assert {len(token) for token in item.tokens} == {12}
+        assert not any(token.isdigit() for token in item.tokens)
     # The options are shuffled, not served in the order they were entered.
     assert any(
-        item.choice_ids != [c.pk for c in item.question.choices.all()]
+        [option["text"] for option in item.options]
+        != [c.text for c in item.question.choices.all()]
         for item in served
     )
 
@@ -112,9 +135,7 @@ def test_only_active_questions_and_fewer_when_the_bank_is_small(learner, module,
     )
     served = served_list(attempt)
     banque_03 = {
-        item.question_id
-        for item in served
-        if item.question.competency.code == "BANQUE-03"
+        item.question_id for item in served if item.competency.code == "BANQUE-03"
     }
     assert banque_03 == {q.pk for q in kept}
     assert all(item.question.is_active for item in served)
@@ -184,11 +205,10 @@ def test_all_right_attains_the_quiz_competencies(
     assert attempt.submitted_at == submitted_at
     for item in served_list(attempt):
         assert item.score == 1
-        if item.question.kind == QuestionKind.ORDER:
+        if item.kind == QuestionKind.ORDER:
             assert item.answer == answer_order(item, right=True)
         else:
-            correct = {c.pk for c in item.question.choices.all() if c.is_correct}
-            assert set(item.answer) == correct
+            assert set(item.answer) == set(item.right_answer)
 
     attainments = Attainment.objects.filter(learner=learner)
     quiz_codes = {c.code for c in module.competencies.all() if not c.requires_in_person}
@@ -234,9 +254,7 @@ def test_all_wrong_attains_nothing(learner, now, attempt):
 
 def test_one_mistake_in_three_is_below_the_threshold(learner, now, attempt):
     missed = next(
-        item
-        for item in served_list(attempt)
-        if item.question.competency.code == "BANQUE-02"
+        item for item in served_list(attempt) if item.competency.code == "BANQUE-02"
     )
     services.attempt_submit(
         attempt_id=attempt.pk,
@@ -354,14 +372,14 @@ def test_a_quiz_can_be_submitted_until_its_time_limit(learner, attempt):
 
 
 def _extra_position(attempt, data):
-    data["q99"] = str(served_of(attempt, QuestionKind.SINGLE).choice_ids[0])
+    data["q99"] = served_of(attempt, QuestionKind.SINGLE).tokens[0]
     return "ne fait pas partie de ce quiz"
 
 
 def _choice_of_another_question(attempt, data):
     single = served_of(attempt, QuestionKind.SINGLE)
     other = next(i for i in served_list(attempt) if i.position != single.position)
-    data.setlist(field_name(single.position), [str(other.choice_ids[0])])
+    data.setlist(field_name(single.position), [other.tokens[0]])
     return f"Réponse inconnue à la question {single.position}"
 
 
@@ -377,10 +395,34 @@ def _non_numeric(attempt, data):
     return f"Réponse inconnue à la question {single.position}"
 
 
-def _negative(attempt, data):
+def _altered_token(attempt, data):
     single = served_of(attempt, QuestionKind.SINGLE)
-    data.setlist(field_name(single.position), [f"-{single.choice_ids[0]}"])
+    data.setlist(field_name(single.position), [f"-{single.tokens[0]}"])
     return f"Réponse inconnue à la question {single.position}"
+
+
+def _database_id_of_the_choice(attempt, data):
+    # What the form used to send: the choice's id is no answer any more.
+    single = served_of(attempt, QuestionKind.SINGLE)
+    right = single.question.choices.get(is_correct=True)
+    data.setlist(field_name(single.position), [str(right.pk)])
+    return f"Réponse inconnue à la question {single.position}"
+
+
+def _token_of_another_attempt(attempt, data):
+    other = services.attempt_start(
+        learner=LearnerProfileFactory().user,
+        module=attempt.module,
+        now=attempt.started_at,
+        rng=random.Random(0),
+    )
+    mine, theirs = (
+        served_of(attempt, QuestionKind.SINGLE),
+        served_of(other, QuestionKind.SINGLE),
+    )
+    assert mine.question_id == theirs.question_id  # same seed, same draw
+    data.setlist(field_name(mine.position), theirs.right_answer)
+    return f"Réponse inconnue à la question {mine.position}"
 
 
 def _superscript_digit(attempt, data):
@@ -399,47 +441,47 @@ def _huge_number(attempt, data):
 
 def _superscript_rank(attempt, data):
     order = served_of(attempt, QuestionKind.ORDER)
-    data[rank_field_name(order.position, order.choice_ids[0])] = "²"
-    return f"chaque étape prend un rang de 1 à {len(order.choice_ids)}"
+    data[rank_field_name(order.position, order.tokens[0])] = "²"
+    return f"chaque étape prend un rang de 1 à {len(order.tokens)}"
 
 
 def _two_values_for_single(attempt, data):
     single = served_of(attempt, QuestionKind.SINGLE)
-    data.setlist(field_name(single.position), [str(c) for c in single.choice_ids[:2]])
+    data.setlist(field_name(single.position), single.tokens[:2])
     return f"Une seule réponse est attendue à la question {single.position}"
 
 
 def _two_values_for_true_false(attempt, data):
     item = served_of(attempt, QuestionKind.TRUE_FALSE)
-    data.setlist(field_name(item.position), [str(c) for c in item.choice_ids])
+    data.setlist(field_name(item.position), item.tokens)
     return f"Une seule réponse est attendue à la question {item.position}"
 
 
 def _same_choice_twice(attempt, data):
     multiple = served_of(attempt, QuestionKind.MULTIPLE)
-    choice = str(multiple.choice_ids[0])
+    choice = multiple.tokens[0]
     data.setlist(field_name(multiple.position), [choice, choice])
     return f"Réponse envoyée deux fois à la question {multiple.position}"
 
 
 def _duplicate_ranks(attempt, data):
     order = served_of(attempt, QuestionKind.ORDER)
-    for choice_id in order.choice_ids[:2]:
+    for choice_id in order.tokens[:2]:
         data[rank_field_name(order.position, choice_id)] = "1"
     return f"À la question {order.position}, deux étapes ont le même rang"
 
 
 def _rank_out_of_range(attempt, data):
     order = served_of(attempt, QuestionKind.ORDER)
-    count = len(order.choice_ids)
-    data[rank_field_name(order.position, order.choice_ids[0])] = str(count + 1)
+    count = len(order.tokens)
+    data[rank_field_name(order.position, order.tokens[0])] = str(count + 1)
     return f"chaque étape prend un rang de 1 à {count}"
 
 
 def _rank_of_another_choice(attempt, data):
     order = served_of(attempt, QuestionKind.ORDER)
     single = served_of(attempt, QuestionKind.SINGLE)
-    data[rank_field_name(order.position, single.choice_ids[0])] = "1"
+    data[rank_field_name(order.position, single.tokens[0])] = "1"
     return "ne fait pas partie de ce quiz"
 
 
@@ -451,7 +493,7 @@ def _one_missing(attempt, data):
 
 def _rank_missing(attempt, data):
     order = served_of(attempt, QuestionKind.ORDER)
-    del data[rank_field_name(order.position, order.choice_ids[-1])]
+    del data[rank_field_name(order.position, order.tokens[-1])]
     return f"Il manque ta réponse à la question {order.position}."
 
 
@@ -476,7 +518,9 @@ def _nothing(attempt, data):
         _choice_of_another_question,
         _unknown_choice_id,
         _non_numeric,
-        _negative,
+        _altered_token,
+        _database_id_of_the_choice,
+        _token_of_another_attempt,
         _superscript_digit,
         _huge_number,
         _superscript_rank,

@@ -33,22 +33,21 @@ def current_attempt(page) -> Attempt:
 
 
 def planned_answers(attempt: Attempt, *, right: bool) -> list:
-    """For each served question, what to pick: (kind, position, ids in order)."""
+    """For each served question, what to pick: (kind, position, the options' places
+    on the page, 1 for the first shown; in the order to rank them for "order")."""
     plan = []
-    for item in attempt.served_questions.select_related("question").order_by(
-        "position"
-    ):
-        choices = list(item.question.choices.all())
-        if item.question.kind == QuestionKind.ORDER:
-            ids = [c.pk for c in choices]
-            plan.append(
-                (item.question.kind, item.position, ids if right else ids[::-1])
-            )
+    for item in attempt.served_questions.order_by("position"):
+        place = {option["token"]: n for n, option in enumerate(item.options, 1)}
+        if item.kind == QuestionKind.ORDER:
+            order = [place[token] for token in item.right_answer]
+            plan.append((item.kind, item.position, order if right else order[::-1]))
         else:
-            wanted = [c.pk for c in choices if c.is_correct == right]
-            plan.append(
-                (item.question.kind, item.position, wanted[:1] if not right else wanted)
-            )
+            wanted = [
+                place[option["token"]]
+                for option in item.options
+                if option["correct"] == right
+            ]
+            plan.append((item.kind, item.position, wanted if right else wanted[:1]))
     return plan
 
 
@@ -64,12 +63,12 @@ def tab_to(page, selector: str, limit: int = 400) -> None:
 def answer_with_keyboard(page, plan) -> None:
     for kind, position, ids in plan:
         if kind == QuestionKind.ORDER:
-            for rank, choice_id in enumerate(ids, start=1):
-                tab_to(page, f"#r{position}-{choice_id}")
+            for rank, place in enumerate(ids, start=1):
+                tab_to(page, f"#r{position}-{place}")
                 page.keyboard.type(str(rank))
         elif kind == QuestionKind.MULTIPLE:
-            for choice_id in ids:
-                tab_to(page, f"#c{position}-{choice_id}")
+            for place in ids:
+                tab_to(page, f"#c{position}-{place}")
                 page.keyboard.press("Space")
         else:
             # Tab enters a radio group; the arrow keys move and select.
@@ -89,11 +88,11 @@ def answer_with_keyboard(page, plan) -> None:
 def answer_with_clicks(page, plan) -> None:
     for kind, position, ids in plan:
         if kind == QuestionKind.ORDER:
-            for rank, choice_id in enumerate(ids, start=1):
-                page.locator(f"#r{position}-{choice_id}").select_option(str(rank))
+            for rank, place in enumerate(ids, start=1):
+                page.locator(f"#r{position}-{place}").select_option(str(rank))
         else:
-            for choice_id in ids:
-                page.locator(f"#c{position}-{choice_id}").check()
+            for place in ids:
+                page.locator(f"#c{position}-{place}").check()
     page.get_by_role("button", name="Valider mes réponses").click()
 
 
