@@ -1,9 +1,10 @@
 """A bot that never reads a word must not pass a quiz.
 
 Each strategy plays the quiz pages as served (HTML in, form out) and picks answers
-from what the form alone shows: the values (lowest, highest), or their place on the
-page (first, last). Their scores must stay near chance, which is computed from the
-number of options and right answers of each question served."""
+from what the form shows without understanding it: the values (lowest, highest),
+their place on the page (first, last), or the length of the answers' texts. Their
+scores must stay near chance, which is computed from the number of options and right
+answers of each question served."""
 
 import itertools
 import math
@@ -21,7 +22,7 @@ from tests.factories import LearnerProfileFactory
 
 pytestmark = pytest.mark.django_db
 
-ATTEMPTS_PER_MODULE = 10
+ATTEMPTS_PER_MODULE = 5
 # A blind bot ticks this many boxes of a multiple-choice question (or all but one).
 MULTIPLE_PICKS = 3
 # How far above chance a score may land by luck: standard deviations, plus one.
@@ -30,47 +31,80 @@ TOLERANCE_SIGMAS = 4
 
 class QuizForm(HTMLParser):
     """The questions of a quiz page as a bot sees them: for each position, the kind
-    of field and the values (or, for ranks, the select names) in page order."""
+    of field and its options in page order, each as (value, label's length). For
+    ranks, the value is the select's name."""
 
     def __init__(self):
         super().__init__()
         self.questions: dict[int, dict] = {}
+        self._value_of_id: dict[str, tuple[int, str]] = {}
+        self._label_for: str | None = None
+        self._label_text = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         name = attrs.get("name") or ""
         if tag == "input" and attrs.get("type") in ("radio", "checkbox"):
             position = int(re.fullmatch(r"q(\d+)", name)[1])
-            question = self.questions.setdefault(
-                position, {"field": attrs["type"], "values": []}
-            )
-            question["values"].append(attrs["value"])
+            self._add(position, attrs["type"], attrs["value"], attrs["id"])
         elif tag == "select":
             position = int(re.fullmatch(r"q(\d+)-rang-.+", name)[1])
-            question = self.questions.setdefault(
-                position, {"field": "rank", "values": []}
-            )
-            question["values"].append(name)
+            self._add(position, "rank", name, attrs["id"])
+        elif tag == "label":
+            self._label_for, self._label_text = attrs.get("for"), ""
+
+    def handle_data(self, data):
+        if self._label_for:
+            self._label_text += data
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self._label_for in self._value_of_id:
+            position, value = self._value_of_id[self._label_for]
+            length = len(self._label_text.strip())
+            options = self.questions[position]["options"]
+            options[:] = [(v, length if v == value else n) for v, n in options]
+        if tag == "label":
+            self._label_for = None
+
+    def _add(self, position, field, value, element_id):
+        question = self.questions.setdefault(position, {"field": field, "options": []})
+        question["options"].append((value, 0))
+        self._value_of_id[element_id] = (position, value)
 
 
-def by_lowest_value(values):
-    return sorted(values)
+def by_lowest_value(options):
+    return [value for value, _ in sorted(options)]
 
 
-def by_highest_value(values):
-    return sorted(values, reverse=True)
+def by_highest_value(options):
+    return [value for value, _ in sorted(options, reverse=True)]
 
 
-def first_in_page(values):
-    return list(values)
+def first_in_page(options):
+    return [value for value, _ in options]
 
 
-def last_in_page(values):
-    return list(reversed(values))
+def last_in_page(options):
+    return [value for value, _ in reversed(options)]
+
+
+def longest_text_first(options):
+    return [value for value, _ in sorted(options, key=lambda o: -o[1])]
+
+
+def shortest_text_first(options):
+    return [value for value, _ in sorted(options, key=lambda o: o[1])]
 
 
 # "Ascending" and "descending" ranks are the lowest- and highest-value orders.
-STRATEGIES = [by_lowest_value, by_highest_value, first_in_page, last_in_page]
+STRATEGIES = [
+    by_lowest_value,
+    by_highest_value,
+    first_in_page,
+    last_in_page,
+    longest_text_first,
+    shortest_text_first,
+]
 
 
 def multiple_picks(count: int) -> int:
@@ -80,7 +114,7 @@ def multiple_picks(count: int) -> int:
 def blind_answers(form: QuizForm, strategy) -> dict[str, list[str]]:
     data = {}
     for position, question in form.questions.items():
-        preferred = strategy(question["values"])
+        preferred = strategy(question["options"])
         if question["field"] == "rank":
             for rank, name in enumerate(preferred, start=1):
                 data[name] = [str(rank)]
