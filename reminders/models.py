@@ -333,3 +333,70 @@ class ReminderDelivery(models.Model):
 
     def __str__(self):
         return f"Rappel {self.offset} de {self.deadline_id} ({self.status})"
+
+
+class SweepTrigger(models.TextChoices):
+    NIGHTLY = "nightly", "tâche de nuit"
+    RULE_CHANGE = "rule_change", "règle modifiée"
+    MANUAL = "manual", "lancé à la main"
+
+
+class DeadlineSweep(models.Model):
+    """One recomputation of every learner's calendar, cut into chunks of learner ids
+    that workers compute in parallel. The rows are the record: a chunk whose message
+    was lost, or whose worker was killed, is found again and re-run."""
+
+    trigger = models.CharField(max_length=12, choices=SweepTrigger.choices)
+    today = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    learners = models.PositiveIntegerField(default=0)
+    chunks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "recalcul des plannings"
+        verbose_name_plural = "recalculs des plannings"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Recalcul du {self.started_at:%Y-%m-%d %H:%M} ({self.trigger})"
+
+
+class ChunkState(models.TextChoices):
+    PENDING = "pending", "à faire"
+    DONE = "done", "fait"
+    FAILED = "failed", "abandonné"
+
+
+class DeadlineSweepChunk(models.Model):
+    """The learners of a sweep whose ids lie between `first_id` and `last_id`."""
+
+    sweep = models.ForeignKey(
+        DeadlineSweep, on_delete=models.CASCADE, related_name="chunk_rows"
+    )
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    state = models.CharField(
+        max_length=8, choices=ChunkState.choices, default=ChunkState.PENDING
+    )
+    # Times it was handed to the workers again after its message or worker was lost.
+    resumes = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    learners_done = models.PositiveIntegerField(default=0)
+    learners_failed = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["first_id"]
+        indexes = [
+            models.Index(
+                fields=["enqueued_at"],
+                name="sweep_chunk_pending",
+                condition=Q(state="pending"),
+            )
+        ]
+
+    def __str__(self):
+        return f"Lot {self.first_id}–{self.last_id} ({self.state})"

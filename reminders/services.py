@@ -1,7 +1,12 @@
+import logging
 import smtplib
+import time as time_module
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection, transaction
@@ -15,17 +20,23 @@ from .errors import RemindersError
 from .mailer import open_transport
 from .models import (
     STANDARD_DAYS_BEFORE,
+    ChunkState,
     Concern,
     DeadlineRule,
+    DeadlineSweep,
+    DeadlineSweepChunk,
     DeliveryStatus,
     EventKind,
     LearnerEvent,
     PersonalDeadline,
     ReminderDelivery,
     ReminderSettings,
+    SweepTrigger,
     Timing,
     new_feed_token,
 )
+
+logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 HORIZON_DAYS = 548  # about 18 months ahead
@@ -34,6 +45,8 @@ SEND_AT = time(9, 0)  # reminders are due at 9:00, Paris time
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 MAX_ATTEMPTS = 5
+BULK_BATCH = 2000
+SWEEP_CHUNK_MAX_RESUMES = 3
 
 
 def reminder_settings_for(*, learner) -> ReminderSettings:
@@ -106,77 +119,275 @@ def _deliveries(deadline: PersonalDeadline, today: date) -> list[ReminderDeliver
     ]
 
 
+def _active_rules() -> list[DeadlineRule]:
+    return list(DeadlineRule.objects.filter(is_active=True).prefetch_related("windows"))
+
+
 @transaction.atomic
 def deadlines_compute(*, learner, today: date | None = None) -> dict:
     """Store the learner's deadline occurrences and their reminders. Running it again
     changes nothing; occurrences that no longer apply go, unless marked done."""
+    counts = deadlines_compute_many(learner_ids=[learner.pk], today=today)
+    return {"created": counts.created, "removed": counts.removed}
+
+
+@dataclass
+class ComputeCounts:
+    learners: int = 0
+    failed: int = 0
+    created: int = 0
+    removed: int = 0
+
+
+@transaction.atomic
+def deadlines_compute_many(
+    *,
+    learner_ids: list[int],
+    rules: list[DeadlineRule] | None = None,
+    today: date | None = None,
+) -> ComputeCounts:
+    """`deadlines_compute` for many learners at once, in a fixed number of queries
+    whatever their number. Learners without a profile are left alone; one whose
+    calendar cannot be computed is logged and skipped, never the others."""
     today = today or timezone.localdate()
-    profile = getattr(learner, "learner_profile", None)
-    if profile is None:
-        return {"created": 0, "removed": 0}
-    settings = reminder_settings_for(learner=learner)
-    events = dict(
-        LearnerEvent.objects.filter(learner=learner).values_list("kind", "day")
+    rules = _active_rules() if rules is None else rules
+    counts = ComputeCounts()
+    births = dict(
+        get_user_model()
+        .objects.filter(pk__in=learner_ids, learner_profile__isnull=False)
+        .values_list("pk", "learner_profile__birth_date")
     )
-    rules = DeadlineRule.objects.filter(is_active=True).prefetch_related("windows")
-    wanted = {
-        (rule.pk, window.closes_on): (rule, window)
-        for rule, window in occurrences_for(
-            rules=rules,
-            birth_date=profile.birth_date,
-            events=events,
-            concerns=set(settings.concerns),
-            today=today,
+    if not births:
+        return counts
+    ReminderSettings.objects.bulk_create(
+        [
+            ReminderSettings(learner_id=pk, days_before=list(STANDARD_DAYS_BEFORE))
+            for pk in births
+        ],
+        ignore_conflicts=True,
+    )
+    concerns = dict(
+        ReminderSettings.objects.filter(learner_id__in=births).values_list(
+            "learner_id", "concerns"
         )
-    }
+    )
+    events: dict[int, dict] = defaultdict(dict)
+    for learner_id, kind, day in LearnerEvent.objects.filter(
+        learner_id__in=births
+    ).values_list("learner_id", "kind", "day"):
+        events[learner_id][kind] = day
     existing = {
-        (d.rule_id, d.closes_on): d
-        for d in PersonalDeadline.objects.filter(learner=learner)
+        (d.learner_id, d.rule_id, d.closes_on): d
+        for d in PersonalDeadline.objects.filter(learner_id__in=births)
     }
+
+    wanted = {}
+    for learner_id, birth_date in births.items():
+        try:
+            found = occurrences_for(
+                rules=rules,
+                birth_date=birth_date,
+                events=events[learner_id],
+                concerns=set(concerns.get(learner_id) or ()),
+                today=today,
+            )
+        except Exception:  # noqa: BLE001 (one learner never stops the others)
+            logger.exception("Planning du compte %s impossible à calculer", learner_id)
+            counts.failed += 1
+            existing = {k: d for k, d in existing.items() if k[0] != learner_id}
+            continue
+        counts.learners += 1
+        for rule, window in found:
+            wanted[(learner_id, rule.pk, window.closes_on)] = window
+
     stale = [
         d.pk for key, d in existing.items() if key not in wanted and d.done_at is None
     ]
     PersonalDeadline.objects.filter(pk__in=stale).delete()
-    created = []
-    for key, (rule, window) in wanted.items():
-        deadline = existing.get(key)
+    created, moved = [], []
+    for (learner_id, rule_id, closes_on), window in wanted.items():
+        deadline = existing.get((learner_id, rule_id, closes_on))
         if deadline is None:
             created.append(
                 PersonalDeadline(
-                    learner=learner,
-                    rule=rule,
+                    learner_id=learner_id,
+                    rule_id=rule_id,
                     opens_on=window.opens_on,
-                    closes_on=window.closes_on,
+                    closes_on=closes_on,
                 )
             )
         elif deadline.opens_on != window.opens_on:
             deadline.opens_on = window.opens_on
-            deadline.save(update_fields=["opens_on"])
-    PersonalDeadline.objects.bulk_create(created, ignore_conflicts=True)
-    deadlines = PersonalDeadline.objects.filter(
-        learner=learner, done_at__isnull=True, closes_on__gte=today
+            moved.append(deadline)
+    PersonalDeadline.objects.bulk_create(
+        created, ignore_conflicts=True, batch_size=BULK_BATCH
+    )
+    PersonalDeadline.objects.bulk_update(moved, ["opens_on"], batch_size=BULK_BATCH)
+    open_deadlines = PersonalDeadline.objects.filter(
+        learner_id__in=births, done_at__isnull=True, closes_on__gte=today
     ).select_related("rule")
     ReminderDelivery.objects.bulk_create(
-        [delivery for d in deadlines for delivery in _deliveries(d, today)],
+        [delivery for d in open_deadlines for delivery in _deliveries(d, today)],
         ignore_conflicts=True,
+        batch_size=BULK_BATCH,
     )
-    return {"created": len(created), "removed": len(stale)}
+    counts.created, counts.removed = len(created), len(stale)
+    return counts
 
 
-def deadlines_sweep(*, today: date | None = None, batch_size: int = 500) -> int:
-    """Recompute every learner's calendar (after a rule changed, and each night to
-    move the horizon on)."""
-    learners = (
+def deadlines_sweep(
+    *,
+    trigger: str = SweepTrigger.MANUAL,
+    today: date | None = None,
+    now: datetime | None = None,
+    chunk_size: int | None = None,
+) -> DeadlineSweep:
+    """Recompute every learner's calendar (each night to move the horizon on, and
+    after a rule changed): record the sweep and its chunks of learner ids, then
+    hand each chunk to a worker."""
+    now = now or timezone.now()
+    chunk_size = chunk_size or django_settings.DEADLINES_SWEEP_CHUNK
+    ids = list(
         get_user_model()
         .objects.filter(learner_profile__isnull=False, is_active=True)
-        .select_related("learner_profile")
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    count = 0
-    for learner in learners.iterator(chunk_size=batch_size):
-        deadlines_compute(learner=learner, today=today)
-        count += 1
-    return count
+    with transaction.atomic():
+        sweep = DeadlineSweep.objects.create(
+            trigger=trigger,
+            today=today or timezone.localdate(now),
+            started_at=now,
+            learners=len(ids),
+        )
+        chunks = DeadlineSweepChunk.objects.bulk_create(
+            DeadlineSweepChunk(
+                sweep=sweep,
+                first_id=ids[start],
+                last_id=ids[min(start + chunk_size, len(ids)) - 1],
+                enqueued_at=now,
+            )
+            for start in range(0, len(ids), chunk_size)
+        )
+        sweep.chunks = len(chunks)
+        if not chunks:
+            sweep.finished_at = now
+        sweep.save(update_fields=["chunks", "finished_at"])
+        _enqueue_chunks([chunk.pk for chunk in chunks])
+    logger.info(
+        "Recalcul des plannings n°%s (%s) : %s jeunes en %s lots",
+        sweep.pk,
+        trigger,
+        len(ids),
+        len(chunks),
+    )
+    return sweep
+
+
+def _enqueue_chunks(chunk_ids: list[int]) -> None:
+    from .tasks import deadlines_sweep_chunk
+
+    def enqueue():
+        for chunk_id in chunk_ids:
+            deadlines_sweep_chunk.delay(chunk_id)
+
+    transaction.on_commit(enqueue)
+
+
+def deadlines_sweep_chunk(*, chunk_id: int, now: datetime | None = None) -> int:
+    """Compute the learners of one chunk, once: a chunk already done, or being done
+    by another worker, is left alone. Returns how many learners were computed."""
+    started = time_module.monotonic()
+    with transaction.atomic():
+        chunk = (
+            DeadlineSweepChunk.objects.select_for_update(skip_locked=True)
+            .select_related("sweep")
+            .filter(pk=chunk_id, state=ChunkState.PENDING)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        learner_ids = list(
+            get_user_model()
+            .objects.filter(
+                pk__gte=chunk.first_id,
+                pk__lte=chunk.last_id,
+                learner_profile__isnull=False,
+                is_active=True,
+            )
+            .values_list("pk", flat=True)
+        )
+        counts = deadlines_compute_many(
+            learner_ids=learner_ids, today=chunk.sweep.today
+        )
+        chunk.state = ChunkState.DONE
+        chunk.finished_at = now or timezone.now()
+        chunk.learners_done = counts.learners
+        chunk.learners_failed = counts.failed
+        chunk.seconds = time_module.monotonic() - started
+        chunk.save()
+        _sweep_finish_if_done(chunk.sweep, chunk.finished_at)
+    logger.info(
+        "Lot %s du recalcul n°%s : %s jeunes (%s en échec) en %.2f s",
+        chunk.pk,
+        chunk.sweep_id,
+        counts.learners,
+        counts.failed,
+        chunk.seconds,
+    )
+    return counts.learners
+
+
+def _sweep_finish_if_done(sweep: DeadlineSweep, now: datetime) -> None:
+    left = sweep.chunk_rows.filter(state=ChunkState.PENDING).count()
+    if left == 0:
+        DeadlineSweep.objects.filter(pk=sweep.pk, finished_at__isnull=True).update(
+            finished_at=now
+        )
+
+
+def deadlines_sweep_resume(
+    *, now: datetime | None = None, stale_after: timedelta | None = None
+) -> int:
+    """Hand again to the workers the chunks whose message was lost or whose worker
+    died (killed, time limit): pending for longer than a chunk ever takes. A chunk
+    that keeps failing is given up after a few runs, and logged."""
+    now = now or timezone.now()
+    stale_after = stale_after or timedelta(
+        seconds=django_settings.DEADLINES_SWEEP_RESUME_AFTER
+    )
+    with transaction.atomic():
+        stale = list(
+            DeadlineSweepChunk.objects.select_for_update(skip_locked=True)
+            .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
+            .order_by("enqueued_at")
+        )
+        again = []
+        for chunk in stale:
+            chunk.resumes += 1
+            if chunk.resumes > SWEEP_CHUNK_MAX_RESUMES:
+                chunk.state = ChunkState.FAILED
+                chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
+                logger.error(
+                    "Lot %s du recalcul n°%s abandonné après %s essais",
+                    chunk.pk,
+                    chunk.sweep_id,
+                    chunk.resumes,
+                )
+            else:
+                chunk.enqueued_at = now
+                again.append(chunk.pk)
+        DeadlineSweepChunk.objects.bulk_update(
+            stale, ["resumes", "state", "enqueued_at", "last_error"]
+        )
+        for sweep in {
+            chunk.sweep for chunk in stale if chunk.state == ChunkState.FAILED
+        }:
+            _sweep_finish_if_done(sweep, now)
+        _enqueue_chunks(again)
+    if again:
+        logger.warning("%s lot(s) de recalcul relancé(s)", len(again))
+    return len(again)
 
 
 def learner_event_set(
@@ -336,56 +547,131 @@ def _claim_next(now: datetime) -> ReminderDelivery | None:
     )
 
 
-def reminders_send_due(*, now: datetime | None = None, limit: int = 1000) -> int:
-    """Send the reminders that are due, each exactly once, and return how many went.
+@dataclass
+class SendRun:
+    """What one sender did before it found nothing due or spent its time budget."""
 
-    Rows are claimed one at a time with SKIP LOCKED, so workers share the work; the
-    claim holds until the row is marked sent (see mailer.py for the last step)."""
+    sent: int = 0
+    cancelled: int = 0
+    deferred: int = 0  # a transient error: the row is due again later
+    failed: int = 0
+    exhausted: bool = False  # stopped by its time budget, with work maybe left
+
+
+def reminders_dispatch(*, now: datetime | None = None) -> int:
+    """Wake as many senders as there are worker processes when reminders are due
+    (each beat tick): they drain the due rows side by side."""
     now = now or timezone.now()
+    if is_quiet_hour(now) or not _due(now).exists():
+        return 0
+    from .tasks import reminders_send_due as sender
+
+    count = django_settings.REMINDERS_SENDERS
+    for _ in range(count):
+        sender.delay()
+    return count
+
+
+def _due(now: datetime):
+    return ReminderDelivery.objects.filter(
+        status=DeliveryStatus.PENDING, due_at__lte=now
+    )
+
+
+def reminders_send_due(
+    *,
+    now: datetime | None = None,
+    budget: float | None = None,
+    clock=time_module.monotonic,
+) -> SendRun:
+    """Send the reminders that are due, each exactly once, until none is due or the
+    time budget (seconds, well inside the task's time limit) is spent.
+
+    Rows are claimed one at a time with SKIP LOCKED, so any number of senders share
+    the work; the claim holds until the row is marked sent (see mailer.py for the
+    last step). A row that fails for any reason is recorded and logged, and the
+    others go on."""
+    now = now or timezone.now()
+    run = SendRun()
     if is_quiet_hour(now):
-        return 0  # deferred: the first scan after 8:00 sends them
+        return run  # deferred: the first tick after 8:00 sends them
+    stop_at = clock() + (budget or django_settings.REMINDERS_SEND_BUDGET)
     transport = open_transport()
-    sent = 0
     try:
-        for _ in range(limit):
+        while True:
+            if clock() >= stop_at:
+                run.exhausted = True
+                break
+            outcome = _send_next(now=now, transport=transport)
+            if outcome is None:
+                break
+            setattr(run, outcome, getattr(run, outcome) + 1)
+    finally:
+        transport.close()
+    logger.info(
+        "Rappels : %s envoyés, %s annulés, %s reportés, %s en échec%s",
+        run.sent,
+        run.cancelled,
+        run.deferred,
+        run.failed,
+        " (budget de temps épuisé)" if run.exhausted else "",
+    )
+    return run
+
+
+def _send_next(*, now: datetime, transport) -> str | None:
+    """Claim, check, build and send the next due reminder. Returns what became of
+    it ("sent", "cancelled", "deferred", "failed"), or None when nothing is due."""
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        delivery = _claim_next(now)
+        if delivery is None:
+            return None
+        try:
+            # A savepoint: a database error here leaves the claim usable.
             with transaction.atomic():
-                _commit_without_waiting_for_disk()
-                delivery = _claim_next(now)
-                if delivery is None:
-                    break
                 settings = getattr(
                     delivery.learner, "reminder_settings", None
                 ) or reminder_settings_for(learner=delivery.learner)
                 reason = _skip_reason(delivery, settings)
-                if reason:
-                    delivery.status = DeliveryStatus.CANCELLED
-                    delivery.last_error = reason
-                    delivery.save(update_fields=["status", "last_error"])
-                    continue
-                delivery.attempts += 1
-                try:
-                    transport.begin(reminder_message(delivery))
-                except SMTP_ERRORS as error:
-                    _record_failure(delivery, settings, error, now)
-                    continue
-                delivery.status = DeliveryStatus.SENT
-                delivery.sent_at = now
-                delivery.save(update_fields=["status", "sent_at", "attempts"])
-            try:
-                transport.finish()
-            except SMTP_ERRORS as error:
-                with transaction.atomic():
-                    delivery.status = DeliveryStatus.PENDING
-                    delivery.sent_at = None
-                    _record_failure(delivery, settings, error, now)
-                continue
-            sent += 1
-    finally:
-        transport.close()
-    return sent
+                message = None if reason else reminder_message(delivery)
+        except Exception as error:  # noqa: BLE001 (one bad row never stops the rest)
+            return _record_poison(delivery, error)
+        if reason:
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.last_error = reason
+            delivery.save(update_fields=["status", "last_error"])
+            return "cancelled"
+        delivery.attempts += 1
+        try:
+            transport.begin(message)
+        except SMTP_ERRORS as error:
+            return _record_failure(delivery, settings, error, now)
+        except Exception as error:  # noqa: BLE001 (a message the server cannot take)
+            transport.abort()
+            return _record_poison(delivery, error)
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = now
+        delivery.save(update_fields=["status", "sent_at", "attempts"])
+    try:
+        transport.finish()
+    except SMTP_ERRORS as error:
+        with transaction.atomic():
+            delivery.status = DeliveryStatus.PENDING
+            delivery.sent_at = None
+            return _record_failure(delivery, settings, error, now)
+    return "sent"
 
 
-def _record_failure(delivery, settings, error, now: datetime) -> None:
+def _record_poison(delivery: ReminderDelivery, error: Exception) -> str:
+    logger.exception("Rappel %s impossible à préparer ou à envoyer", delivery.pk)
+    delivery.status = DeliveryStatus.FAILED
+    delivery.last_error = f"message impossible à préparer : {error!r}"[:300]
+    delivery.save(update_fields=["status", "last_error"])
+    return "failed"
+
+
+def _record_failure(delivery, settings, error, now: datetime) -> str:
     permanent = isinstance(error, smtplib.SMTPRecipientsRefused) and all(
         code >= 500 for code, _ in error.recipients.values()
     )
@@ -398,12 +684,17 @@ def _record_failure(delivery, settings, error, now: datetime) -> None:
         if permanent:
             settings.email_failing_since = now
             settings.save(update_fields=["email_failing_since"])
+        logger.warning("Rappel %s en échec définitif : %s", delivery.pk, error)
     else:
         delivery.status = DeliveryStatus.PENDING
         delivery.due_at = now + _backoff(delivery.attempts)
+        logger.info(
+            "Rappel %s reporté (essai %s) : %s", delivery.pk, delivery.attempts, error
+        )
     delivery.save(
         update_fields=["status", "last_error", "attempts", "due_at", "sent_at"]
     )
+    return "failed" if delivery.status == DeliveryStatus.FAILED else "deferred"
 
 
 def planning_ensure(*, learner, today: date | None = None) -> ReminderSettings:

@@ -3,7 +3,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import DeadlineRule
+from .models import DeadlineRule, SweepTrigger
 from .tasks import deadlines_sweep
 
 
@@ -29,4 +29,4 @@ def recompute_calendars_after_rule_change(request, instances):
     if not isinstance(instances, list | tuple):
         instances = [instances]
     if any(isinstance(instance, DeadlineRule) for instance in instances):
-        transaction.on_commit(deadlines_sweep.delay)
+        transaction.on_commit(lambda: deadlines_sweep.delay(SweepTrigger.RULE_CHANGE))

@@ -214,18 +214,32 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Each worker proves it can reach the database; /healthz shows the last beat.
     "heartbeat": {"task": "core.tasks.heartbeat_record", "schedule": 300.0},
-    # Reminder e-mails that are due (by hand: manage.py send_reminders).
-    "reminders-send-due": {
-        "task": "reminders.tasks.reminders_send_due",
-        "schedule": 120.0,
+    # Due reminder e-mails: wakes REMINDERS_SENDERS senders that drain them side by
+    # side (by hand: manage.py send_reminders).
+    "reminders-dispatch": {
+        "task": "reminders.tasks.reminders_dispatch",
+        "schedule": 60.0,
     },
     # Every learner's calendar, to move the 18-month horizon on and pick up rule
-    # changes (by hand: manage.py sweep_deadlines).
+    # changes, in chunks of learners (by hand: manage.py sweep_deadlines).
     "deadlines-sweep": {
         "task": "reminders.tasks.deadlines_sweep",
         "schedule": crontab(hour=4, minute=30),
     },
+    # Chunks of a sweep whose message or worker was lost go to the workers again.
+    "deadlines-sweep-resume": {
+        "task": "reminders.tasks.deadlines_sweep_resume",
+        "schedule": 300.0,
+    },
 }
+# Senders woken per tick: the total number of worker processes (all machines).
+REMINDERS_SENDERS = env.int("REMINDERS_SENDERS", default=2)
+# Seconds a sender works before handing over (inside CELERY_TASK_SOFT_TIME_LIMIT).
+REMINDERS_SEND_BUDGET = env.float("REMINDERS_SEND_BUDGET", default=40.0)
+# Learners per chunk of a sweep, and how long a chunk may stay pending before it is
+# handed to the workers again (seconds).
+DEADLINES_SWEEP_CHUNK = env.int("DEADLINES_SWEEP_CHUNK", default=500)
+DEADLINES_SWEEP_RESUME_AFTER = env.int("DEADLINES_SWEEP_RESUME_AFTER", default=600)
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
 
 # Wagtail

@@ -49,13 +49,19 @@ def test_demo_rules_for_a_17_year_old(rules, learner):
     assert ameli.closes_on == date(2027, 6, 10)
 
 
-def test_recomputing_changes_nothing(rules, learner):
+def test_recomputing_changes_nothing(
+    rules, learner, django_capture_on_commit_callbacks
+):
     deadlines_compute(learner=learner, today=TODAY)
     deadlines = list(PersonalDeadline.objects.order_by("pk").values())
     deliveries = ReminderDelivery.objects.count()
     assert deliveries > 0
     deadlines_compute(learner=learner, today=TODAY)
-    deadlines_sweep(today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep = deadlines_sweep(today=TODAY)
+    sweep.refresh_from_db()
+    assert (sweep.learners, sweep.chunks) == (1, 1)
+    assert sweep.finished_at is not None
     assert list(PersonalDeadline.objects.order_by("pk").values()) == deadlines
     assert ReminderDelivery.objects.count() == deliveries
 
