@@ -40,6 +40,10 @@ HELP_TEXTS = {
     "Fr vendredi, Sa samedi, Su dimanche, PH jours fériés).",
     "presentation_resume": "280 caractères au plus.",
     "date_maj": "Date de la dernière vérification de ces informations (AAAA-MM-JJ).",
+    "courriels": "Une adresse électronique par ligne.",
+    "site_web": "Une adresse par ligne, commençant par https:// (ou http://).",
+    "prise_rdv": "Adresse web commençant par https:// (ou http://).",
+    "fiche_acces_libre": "Adresse web de la fiche sur acceslibre.beta.gouv.fr.",
 }
 OPEN_LIST_HELP = "Une valeur par ligne."
 
@@ -189,9 +193,17 @@ class HelpPlaceImportForm(forms.Form):
         allowed = managed_epci_ids(user)
         field = self.fields["epci"]
         field.queryset = managed_epci_list(user)
+        field.help_text = (
+            "Seules les lignes des communes de cet EPCI sont importées ; les autres "
+            "sont rejetées."
+        )
         if allowed is None:
             field.required = False
             field.empty_label = "Celui de la commune de chaque lieu"
+            field.help_text += (
+                " Sans choix, toutes les lignes, chacune gérée par l'EPCI de sa "
+                "commune."
+            )
         elif len(allowed) == 1:
             field.empty_label = None
 

@@ -65,7 +65,8 @@ def _place_json(place: HelpPlace, *, request: HttpRequest, now: datetime) -> dic
     """A place under the standard's column names, plus what a partner's page shows."""
     data = {}
     for column in standard.columns():
-        value = getattr(place, column.field)
+        # A partner's page turns `site_web` into links: never a `javascript:` one.
+        value = column.served(getattr(place, column.field))
         data[column.name] = (
             list(value or []) if column.multiple else _column_value(value)
         )

@@ -3,6 +3,13 @@
 The file is what `help_places_import` reads back unchanged: the schema's columns in
 its order, UTF-8 without byte order mark, multi-valued cells joined with `|`, dates
 as YYYY-MM-DD, numbers with a decimal point.
+
+No cell of it runs as a formula in a spreadsheet. The import and the CMS form refuse
+such text (`standard.formula_error`), but a row stored before that rule may hold
+one: its cell is written after an apostrophe, as OWASP advises (the spreadsheet
+shows the text, apostrophe included, and runs nothing). The place stays in the file
+rather than vanish from an export someone relies on, and the apostrophe shows what
+to correct; every other cell is written as stored.
 """
 
 import csv
@@ -32,12 +39,20 @@ def cell(column: standard.Column, value: Any) -> str:
     return str(value)
 
 
+def spreadsheet_safe(column: standard.Column, text: str) -> str:
+    """The cell, defused if a spreadsheet would run it (see the module's note).
+    A number, or a phone number that fits the standard (`+33…`), is no formula."""
+    if standard.formula_error(text) and (column.free_text or column.check(text)[1]):
+        return "'" + text
+    return text
+
+
 def help_place_row(place: HelpPlace) -> list[str]:
     from_commune = place.coordinates_source == HelpPlace.CoordinatesSource.COMMUNE
     return [
         ""
         if from_commune and column.name in COORDINATE_COLUMNS
-        else cell(column, getattr(place, column.field))
+        else spreadsheet_safe(column, cell(column, getattr(place, column.field)))
         for column in standard.columns()
     ]
 

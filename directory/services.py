@@ -252,41 +252,66 @@ def _resolve_communes(
     return kept
 
 
+def _existing_places(rows: list[PlaceRow], *, lock: bool) -> dict[str, HelpPlace]:
+    """The places the rows would update (by `id`), locked when about to write."""
+    places = HelpPlace.objects.select_related("epci").filter(
+        standard_id__in=[row.values["standard_id"] for row in rows]
+    )
+    if lock:
+        places = places.select_for_update(of=("self",))
+    return {place.standard_id: place for place in places}
+
+
 def _check_scope(
-    rows: list[PlaceRow], epci: EPCI | None, problems: list[RowProblem]
+    rows: list[PlaceRow],
+    epci: EPCI | None,
+    existing: dict[str, HelpPlace],
+    problems: list[RowProblem],
 ) -> list[PlaceRow]:
-    """An import for one EPCI does not take over another EPCI's places."""
+    """An import for one EPCI writes only there: a place of one of its communes,
+    new or already managed by it. It neither creates a place in another EPCI's
+    commune, nor moves one there, nor changes another EPCI's place (or one that no
+    EPCI manages, which only an administrator edits)."""
     if epci is None:
         return rows
-    others = dict(
-        HelpPlace.objects.filter(
-            standard_id__in=[row.values["standard_id"] for row in rows],
-            epci__isnull=False,
-        )
-        .exclude(epci=epci)
-        .values_list("standard_id", "epci__name")
-    )
     kept = []
     for row in rows:
-        owner = others.get(row.values["standard_id"])
-        if owner:
+        refused = False
+        place = existing.get(row.values["standard_id"])
+        if place is not None and place.epci_id != epci.pk:
+            owner = (
+                f"géré par {place.epci.name}"
+                if place.epci is not None
+                else "qu'aucun EPCI ne gère : seul un administrateur le modifie"
+            )
             problems.append(
                 RowProblem(
                     row.line,
                     "id",
-                    f"« {row.values['standard_id']} » est un lieu géré par {owner}.",
+                    f"« {row.values['standard_id']} » est un lieu {owner}.",
                 )
             )
-        else:
+            refused = True
+        commune: Commune = row.values["commune"]
+        if commune.epci_id != epci.pk:
+            problems.append(
+                RowProblem(
+                    row.line,
+                    "commune",
+                    f"{commune.name} ({commune.insee_code}) n'est pas une commune de "
+                    f"{epci.name} : un import pour cet EPCI n'y crée ni n'y déplace "
+                    "aucun lieu.",
+                )
+            )
+            refused = True
+        if not refused:
             kept.append(row)
     return kept
 
 
-def help_places_parse(
-    *, data: bytes, epci: EPCI | None = None
-) -> tuple[list[PlaceRow], ImportReport]:
-    """Check a CSV in the standard. File-level faults raise DirectoryError; the
-    report lists each rejected line, and the rows returned are the valid ones."""
+def _parse(
+    data: bytes, epci: EPCI | None, *, lock: bool
+) -> tuple[list[PlaceRow], ImportReport, dict[str, HelpPlace]]:
     text = utf8_text(data, DirectoryError)
     if not text.strip():
         raise DirectoryError("Le fichier est vide.")
@@ -303,8 +328,19 @@ def help_places_parse(
             rows.append(row)
     rows = _check_unique(rows, report.problems)
     rows = _resolve_communes(rows, report.problems, report.warnings)
-    rows = _check_scope(rows, epci, report.problems)
+    existing = _existing_places(rows, lock=lock)
+    rows = _check_scope(rows, epci, existing, report.problems)
     report.problems.sort(key=lambda problem: problem.line)
+    return rows, report, existing
+
+
+def help_places_parse(
+    *, data: bytes, epci: EPCI | None = None
+) -> tuple[list[PlaceRow], ImportReport]:
+    """Check a CSV in the standard. File-level faults raise DirectoryError; the
+    report lists each rejected line, and the rows returned are the valid ones.
+    With `epci`, lines outside that EPCI are rejected (see `_check_scope`)."""
+    rows, report, _ = _parse(data, epci, lock=False)
     return rows, report
 
 
@@ -336,9 +372,12 @@ def help_places_import(
 
     Nothing is written unless every line is valid, or `only_valid_rows` is set (the
     user saw the report and chose to keep the good lines). Re-importing updates by
-    `id`. Places are managed by `epci`, or by their commune's EPCI.
+    `id`. With `epci` (a coordinator's import), only the places of that EPCI's
+    communes are written, and it manages them; without, each place is managed by
+    its commune's EPCI. The places to update are locked before their EPCI is
+    checked, so the check holds until the writes.
     """
-    rows, report = help_places_parse(data=data, epci=epci)
+    rows, report, existing = _parse(data, epci, lock=True)
     problems = [str(problem) for problem in report.problems]
     if report.problems and not only_valid_rows:
         raise DirectoryError(
@@ -353,12 +392,6 @@ def help_places_import(
             )
         raise DirectoryError("Le fichier ne contient aucun lieu.")
 
-    existing = {
-        place.standard_id: place
-        for place in HelpPlace.objects.select_for_update().filter(
-            standard_id__in=[row.values["standard_id"] for row in rows]
-        )
-    }
     for row in rows:
         row_upsert(
             HelpPlace,

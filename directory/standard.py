@@ -3,6 +3,9 @@
 Every rule comes from `data/schema.json`, the standard's Frictionless Table Schema:
 required columns, types, patterns (the closed value lists are regular expressions
 whose values are separated by `|`), enums and bounds. Nothing here retypes a list.
+Three rules of ours come on top, for every way a place comes in (import, CMS form):
+no free-text cell that a spreadsheet would run as a formula, web addresses in
+http(s) only, real e-mail addresses.
 """
 
 import functools
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from opening_hours import OpeningHours, ParserError
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "schema.json"
@@ -31,6 +36,28 @@ RENAMED_COLUMNS = {"id": "standard_id", "commune": "commune_nom"}
 # Multi-valued columns without a closed list: the schema says so only in their
 # descriptions ("séparés par un `|`").
 OPEN_LISTS = ("typologie", "courriels", "site_web")
+# Columns whose values the schema describes as URLs or e-mail addresses (in words
+# only: it gives them no pattern). Served to partners' sites and shown as links.
+URL_COLUMNS = ("site_web", "prise_rdv", "fiche_acces_libre")
+EMAIL_COLUMNS = ("courriels",)
+VALUE_FORMATS = {
+    **dict.fromkeys(URL_COLUMNS, "url"),
+    **dict.fromkeys(EMAIL_COLUMNS, "email"),
+}
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"):
+# `=HYPERLINK(…)`, `@SUM(…)`, `+cmd|…`, `-2+3`, or one of these after a tab or a
+# carriage return.
+FORMULA_STARTS = {
+    "=": "commence par « = »",
+    "+": "commence par « + »",
+    "-": "commence par « - »",
+    "@": "commence par « @ »",
+    "\t": "est précédé d'une tabulation",
+    "\r": "est précédé d'un retour chariot",
+}
+SHOWN_CHARACTERS = 60
+WEB_URL = URLValidator(schemes=["http", "https"])
 
 # A closed list: `(?:(?:^|\|)(Value one|Value two))+$`.
 CLOSED_LIST_RE = re.compile(r"^\(\?:\(\?:\^\|\\\|\)\((?P<values>.*)\)\)\+\$$")
@@ -59,14 +86,24 @@ class Column:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    format: str = ""  # "url" or "email": each value must be one
 
     @property
     def field(self) -> str:
         """The HelpPlace field that stores this column."""
         return RENAMED_COLUMNS.get(self.name, self.name)
 
+    @property
+    def free_text(self) -> bool:
+        """Any text goes: no type, pattern nor closed list keeps formulas out."""
+        return self.type == "string" and self.pattern is None
+
     def check(self, raw: str) -> tuple[Any, str | None]:
         """The stored value of a cell, and the reason (in French) it is refused."""
+        if self.free_text:
+            for part in self._parts(raw):
+                if part.strip() and (reason := formula_error(part)):
+                    return None, reason
         value = raw.strip()
         if self.multiple:
             value = SEPARATOR.join(part.strip() for part in value.split(SEPARATOR))
@@ -84,6 +121,34 @@ class Column:
         if self.multiple:
             return []
         return "" if self.type == "string" else None
+
+    def _parts(self, value: str) -> list[str]:
+        return value.split(SEPARATOR) if self.multiple else [value]
+
+    def _value_error(self, value: str) -> str | None:
+        """Why one value of a URL or e-mail column is not one."""
+        if self.format == "url" and not is_web_url(value):
+            example = self.example.split(SEPARATOR)[0]
+            return (
+                f"« {value} » n'est pas une adresse web : elle commence par https:// "
+                f"ou http:// (exemple : {example})."
+            )
+        if self.format == "email" and not is_email(value):
+            example = self.example.split(SEPARATOR)[0]
+            return (
+                f"« {value} » n'est pas une adresse électronique valide "
+                f"(exemple : {example})."
+            )
+        return None
+
+    def served(self, value: Any) -> Any:
+        """A stored value as shown to others: a link or an address that breaks its
+        column's rule (a row stored before the rule existed) is left out."""
+        if not self.format:
+            return value
+        if self.multiple:
+            return [part for part in value or [] if not self._value_error(part)]
+        return "" if value and self._value_error(value) else value
 
     def _python(self, value: str) -> Any:
         if self.type == "number":
@@ -144,7 +209,43 @@ class Column:
                 return f"« {value} » est supérieur au maximum ({self.maximum})."
         if self.name == HOURS_COLUMN:
             return opening_hours_error(value)
+        if self.format:
+            reasons = [self._value_error(part) for part in self._parts(value)]
+            return " ".join(reason for reason in reasons if reason) or None
         return None
+
+
+def formula_error(text: str) -> str | None:
+    """Why a spreadsheet would run this text as a formula, in French; None if not.
+    Shared by the checks of what comes in and by the export of what was stored."""
+    shown = text.strip()
+    for start in (shown, text.lstrip(" ")):
+        if start[:1] in FORMULA_STARTS:
+            if len(shown) > SHOWN_CHARACTERS:
+                shown = shown[:SHOWN_CHARACTERS] + "…"
+            return (
+                f"« {shown} » {FORMULA_STARTS[start[0]]}, qu'un tableur prendrait "
+                "pour le début d'une formule et exécuterait : retirez ce caractère du "
+                "début de la cellule."
+            )
+    return None
+
+
+def is_web_url(value: str) -> bool:
+    """An http(s) address, the only kind that becomes a link (no `javascript:`)."""
+    try:
+        WEB_URL(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _closed_list(pattern: str) -> tuple[str, ...]:
@@ -178,6 +279,7 @@ def _column(spec: dict) -> Column:
         max_length=constraints.get("maxLength"),
         minimum=number(constraints["minimum"]) if "minimum" in constraints else None,
         maximum=number(constraints["maximum"]) if "maximum" in constraints else None,
+        format=VALUE_FORMATS.get(spec["name"], ""),
     )
 
 

@@ -1,5 +1,6 @@
 from django import template
 
+from directory import standard
 from directory.selectors import help_places_nearest, learner_commune
 
 register = template.Library()
@@ -19,8 +20,15 @@ def distance(km: float | None) -> str:
 
 @register.filter
 def is_web_url(value: str) -> bool:
-    """Only http(s) addresses become links (the file's cells are not trusted)."""
-    return str(value).lower().startswith(("https://", "http://"))
+    """Only http(s) addresses become links, even in a row stored before the import
+    refused the others (`javascript:`, `data:`…)."""
+    return standard.is_web_url(str(value))
+
+
+@register.filter
+def is_email(value: str) -> bool:
+    """Only real e-mail addresses become `mailto:` links."""
+    return standard.is_email(str(value))
 
 
 @register.inclusion_tag(

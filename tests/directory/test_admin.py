@@ -374,6 +374,80 @@ def test_edit_refuses_what_the_import_refuses(client, coordinator_a, place_a):
     assert HelpPlace.objects.filter(pk=place_a.pk).values().get() == before
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "start"),
+    [
+        ("nom", '=HYPERLINK("https://pirate.example";"Cliquez ici")', "= »"),
+        ("adresse", "@SUM(1+1)*cmd|' /C calc'!A0", "@ »"),
+        ("presentation_detail", "-2+3", "- »"),
+        ("structure_parente", "+cmd|' /C calc'!A0", "+ »"),
+        ("source", "\t=1+1", "= »"),
+        ("typologie", 'ASSO\n=HYPERLINK("https://pirate.example")', "= »"),
+        ("standard_id", "=lieu", "= »"),
+    ],
+)
+def test_edit_refuses_a_value_a_spreadsheet_would_run(
+    client, coordinator_a, place_a, field, value, start
+):
+    client.force_login(coordinator_a)
+    before = HelpPlace.objects.filter(pk=place_a.pk).values().get()
+    response = client.post(edit_url(place_a), place_data(place_a, **{field: value}))
+    assert response.status_code == 200
+    assert (
+        f"{start}, qu'un tableur prendrait pour le début d'une formule et "
+        "exécuterait : retirez ce caractère du début de la cellule."
+    ) in page_text(response)
+    assert HelpPlace.objects.filter(pk=place_a.pk).values().get() == before
+
+
+def test_edit_refuses_links_that_are_not_web_addresses_and_bad_emails(
+    client, coordinator_a, place_a
+):
+    client.force_login(coordinator_a)
+    before = HelpPlace.objects.filter(pk=place_a.pk).values().get()
+    response = client.post(
+        edit_url(place_a),
+        place_data(
+            place_a,
+            site_web="https://cbe-perche.fr\njavascript:alert(document.cookie)",
+            prise_rdv="data:text/html,<script>alert(1)</script>",
+            fiche_acces_libre="ftp://acceslibre.example.org/",
+            courriels="accueil@cbe-perche.fr\naccueil@",
+        ),
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert (
+        "« javascript:alert(document.cookie) » n'est pas une adresse web : elle "
+        "commence par https:// ou http://" in text
+    )
+    assert "« data:text/html,<script>alert(1)</script> » n'est pas une adr" in text
+    assert "« ftp://acceslibre.example.org/ » n'est pas une adresse web" in text
+    assert "« accueil@ » n'est pas une adresse électronique valide" in text
+    assert HelpPlace.objects.filter(pk=place_a.pk).values().get() == before
+
+
+def test_edit_keeps_phone_numbers_and_negative_longitudes(
+    client, coordinator_a, place_a
+):
+    client.force_login(coordinator_a)
+    response = client.post(
+        edit_url(place_a),
+        place_data(
+            place_a,
+            telephone="+33237521234",
+            latitude="48.3217",
+            longitude="-0.8214",
+            nom="CBE - espace numérique",
+            site_web="https://cbe-perche.fr/\nhttp://cbe-perche.fr/rdv",
+        ),
+    )
+    assert response.status_code == 302, page_text(response)
+    place_a.refresh_from_db()
+    assert (place_a.telephone, place_a.longitude) == ("+33237521234", -0.8214)
+    assert place_a.site_web == ["https://cbe-perche.fr/", "http://cbe-perche.fr/rdv"]
+
+
 def test_coordinates_left_empty_are_the_town_halls_and_not_exported(
     client, coordinator_a, place_a
 ):
@@ -656,6 +730,80 @@ def test_coordinator_imports_only_for_their_epci(client, coordinator_a, director
     response = check(client, csv_bytes(csv_row()), epci="")
     assert "Champ requis." in page_text(response)
     assert not HelpPlace.objects.filter(standard_id="lieu-importe").exists()
+
+
+def rejected_rows(response) -> list[tuple[str, str, str]]:
+    """The report's table: (line, column, reason) of each rejected cell."""
+    cells = r"\s*<td>(.*?)</td>"
+    return [
+        tuple(html.unescape(cell).strip() for cell in row)
+        for row in re.findall("<tr>" + cells * 3, response.content.decode(), re.S)
+    ]
+
+
+SENONCHES_REFUSED = (
+    "Senonches (28373) n'est pas une commune de Communauté de communes du Perche : "
+    "un import pour cet EPCI n'y crée ni n'y déplace aucun lieu."
+)
+
+
+@pytest.mark.parametrize("lines", ["toutes", "valides"])
+def test_a_coordinator_imports_nothing_outside_their_epci(
+    client, coordinator_a, directory, place_b, lines
+):
+    client.force_login(coordinator_a)
+    senonches = {"commune": "Senonches", "code_postal": "28250", "code_insee": "28373"}
+    # Another EPCI's own export: its places, by their ids, in its communes.
+    others = help_places_export_csv(epci=directory["b"]).decode().splitlines()[1:]
+    data = b"\n".join(
+        [
+            csv_bytes(
+                csv_row(),
+                csv_row(id="lieu-senonches", nom="Lieu à Senonches", **senonches),
+            ).rstrip(),
+            *(line.encode() for line in others),
+        ]
+    )
+    before = list(HelpPlace.objects.order_by("pk").values())
+
+    checked = check(client, data, epci=directory["a"].pk)
+
+    text = page_text(checked)
+    assert "1 ligne valide, 3 lignes rejetées." in text
+    assert rejected_rows(checked) == [
+        ("3", "commune", SENONCHES_REFUSED),
+        (
+            "4",
+            "id",
+            f"« {place_b.standard_id} » est un lieu géré par Communauté de "
+            "communes des Forêts du Perche.",
+        ),
+        ("4", "commune", SENONCHES_REFUSED),
+        (
+            "5",
+            "id",
+            "« demo-pij-espace-jeunes-senonches » est un lieu géré par "
+            "Communauté de communes des Forêts du Perche.",
+        ),
+        ("5", "commune", SENONCHES_REFUSED),
+    ]
+    assert "Importer seulement la ligne valide" in text
+
+    done = client.post(IMPORT_URL, {"digest": digest_of(checked), "lignes": lines})
+
+    after = {row["standard_id"]: row for row in HelpPlace.objects.values()}
+    if lines == "toutes":
+        assert "rien n'a été importé" in page_text(done)
+        assert list(HelpPlace.objects.order_by("pk").values()) == before
+    else:
+        assert done.status_code == 302
+        assert set(after) - {row["standard_id"] for row in before} == {"lieu-importe"}
+        assert after["lieu-importe"]["epci_id"] == directory["a"].pk
+        assert [after[row["standard_id"]] for row in before] == before
+    assert "lieu-senonches" not in after
+    assert not HelpPlace.objects.filter(
+        epci=directory["a"], commune__epci=directory["b"]
+    ).exists()
 
 
 def test_superuser_imports_with_the_communes_epci(client, superuser, directory):

@@ -144,6 +144,33 @@ def test_place_fields_follow_the_standard(client, demo, nogent):
     )
 
 
+def test_only_web_addresses_and_real_emails_are_served(client, nogent):
+    """A row stored before the import refused them: never a `javascript:` link for
+    a partner's page to show."""
+    stored = place(
+        nogent,
+        "lieu-ancien",
+        site_web=[
+            "javascript:alert(document.cookie)",
+            "https://pij.example.org/",
+            "data:text/html,<script>alert(1)</script>",
+            "JavaScript:alert(1)",
+            "ftp://ftp.example.org/",
+        ],
+        prise_rdv="javascript:alert(1)",
+        fiche_acces_libre="vbscript:msgbox(1)",
+        courriels=["pij@example.org", "javascript:alert(1)//@example.org"],
+    )
+    item = client.get(f"{SEARCH}{stored.pk}/").json()
+    assert item["site_web"] == ["https://pij.example.org/"]
+    assert item["prise_rdv"] == ""
+    assert item["fiche_acces_libre"] == ""
+    assert item["courriels"] == ["pij@example.org"]
+    found = search(client, code_insee="28280").json()["lieux"]
+    assert [entry["site_web"] for entry in found] == [["https://pij.example.org/"]]
+    assert "script:" not in str(found)
+
+
 def test_limit_and_truncation(client, demo):
     found = search(client, code_insee="28280", rayon="100", limite="3").json()
     assert found["nombre"] == 3

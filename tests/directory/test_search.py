@@ -1,4 +1,5 @@
 import math
+import re
 from datetime import datetime
 
 import pytest
@@ -389,6 +390,23 @@ def test_place_page_shows_contacts_and_distance_for_a_learner(
     assert 'href="https://pij.example.org"' in html
     assert 'href="javascript:' not in html
     assert "à 31 km de Nogent-le-Rotrou" in html
+
+
+def test_place_page_links_only_web_addresses_and_real_emails(client, site, demo):
+    """A row stored before the import refused them: shown as text, never linked."""
+    pij = demo[SENONCHES_PIJ]
+    pij.site_web = ["data:text/html,<script>alert(1)</script>", "JavaScript:alert(1)"]
+    pij.prise_rdv = "javascript:alert(2)"
+    pij.fiche_acces_libre = "vbscript:msgbox(1)"
+    pij.courriels = ["javascript:alert(3)//@example.org"]
+    pij.save()
+    html = client.get(reverse("directory:place-detail", args=[pij.pk])).content.decode()
+    assert "JavaScript:alert(1)" in html
+    assert "javascript:alert(2)" in html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert not [href for href in hrefs if "script:" in href.lower()]
+    assert not [href for href in hrefs if href.startswith(("data:", "mailto:"))]
+    assert "Fiche Accès libre" not in html
 
 
 def test_place_page_unknown_is_404(client, site, db):

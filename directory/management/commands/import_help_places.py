@@ -18,7 +18,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--epci",
             metavar="SIREN",
-            help="EPCI gestionnaire des lieux (par défaut : celui de leur commune).",
+            help=(
+                "N'importer que les lieux des communes de cet EPCI, qui les gère ; "
+                "les autres lignes sont rejetées (par défaut : tous les lieux, "
+                "chacun géré par l'EPCI de sa commune)."
+            ),
         )
         parser.add_argument(
             "--lignes-valides",
