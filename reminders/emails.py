@@ -25,6 +25,13 @@ def unsubscribe_url(*, learner) -> str:
     return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
 
 
+def _module_url(rule) -> str:
+    """The module's address, or nothing if it is not online (unpublished, moved)."""
+    module = rule.module
+    url = module.url if module is not None and module.live else None
+    return settings.SITE_URL + url if url else ""
+
+
 def reminder_message(delivery: ReminderDelivery) -> EmailMultiAlternatives:
     """The reminder e-mail: what, when, how, where to get help, and the remedy."""
     deadline, learner = delivery.deadline, delivery.learner
@@ -41,7 +48,7 @@ def reminder_message(delivery: ReminderDelivery) -> EmailMultiAlternatives:
         "rule": rule,
         "delivery": delivery,
         "is_opening": delivery.offset == ReminderDelivery.OPENING,
-        "module_url": settings.SITE_URL + rule.module.url if rule.module else "",
+        "module_url": _module_url(rule),
         "planning_url": settings.SITE_URL + reverse("reminders:planning"),
         "settings_url": settings.SITE_URL + reverse("reminders:preferences"),
         "unsubscribe_url": unsubscribe,

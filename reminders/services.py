@@ -568,7 +568,7 @@ def reminders_dispatch(*, now: datetime | None = None) -> int:
 
     count = django_settings.REMINDERS_SENDERS
     for _ in range(count):
-        sender.delay()
+        sender.delay(now.isoformat())
     return count
 
 
@@ -598,14 +598,11 @@ def reminders_send_due(
     stop_at = clock() + (budget or django_settings.REMINDERS_SEND_BUDGET)
     transport = open_transport()
     try:
-        while True:
-            if clock() >= stop_at:
+        while (outcome := _send_next(now=now, transport=transport)) is not None:
+            setattr(run, outcome, getattr(run, outcome) + 1)
+            if clock() >= stop_at:  # checked after a row: every sender makes progress
                 run.exhausted = True
                 break
-            outcome = _send_next(now=now, transport=transport)
-            if outcome is None:
-                break
-            setattr(run, outcome, getattr(run, outcome) + 1)
     finally:
         transport.close()
     logger.info(

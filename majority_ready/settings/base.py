@@ -37,7 +37,7 @@ ALLOWED_HOSTS = required("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-INSTALLED_APPS = [
+PROJECT_APPS = [
     "core",
     "territories",
     "directory",
@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "assessments",
     "reminders",
     "demo",
+]
+INSTALLED_APPS = [
+    *PROJECT_APPS,
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -272,9 +275,29 @@ X_FRAME_OPTIONS = "DENY"
 LEARNER_MIN_AGE = 15
 LEARNER_MAX_AGE = 25
 
+# Logs go to the standard error, one line per record: plain text, or JSON lines for
+# a log collector (LOG_FORMAT=json). Background work logs what it did at INFO.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT vaut « text » ou « json ».")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+        },
+        "json": {"()": "core.logging.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {app: {"level": LOG_LEVEL} for app in PROJECT_APPS},
 }
+# Workers log through this configuration too (Celery would replace it otherwise).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,0 +1,263 @@
+"""Background work at scale, in-process: chunked sweeps, senders that share the work
+and stop on a time budget, and one bad row that never stops the others."""
+
+import logging
+from datetime import date, timedelta
+from itertools import count
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from reminders import services, tasks
+from reminders.models import (
+    ChunkState,
+    DeadlineRule,
+    DeadlineSweep,
+    DeadlineSweepChunk,
+    DeliveryStatus,
+    PersonalDeadline,
+    ReminderDelivery,
+)
+from reminders.services import (
+    deadlines_compute,
+    deadlines_compute_many,
+    deadlines_sweep,
+    deadlines_sweep_chunk,
+    deadlines_sweep_resume,
+    reminders_dispatch,
+    reminders_send_due,
+)
+from tests.factories import LearnerProfileFactory
+
+from .conftest import TODAY, make_rule
+from .test_sending import paris
+
+pytestmark = pytest.mark.django_db
+
+MORNING = paris(date(2027, 1, 9), 10)
+
+
+def learners(number: int, **profile) -> list:
+    return [LearnerProfileFactory(**profile).user for _ in range(number)]
+
+
+def calendars(users) -> set:
+    return set(
+        PersonalDeadline.objects.filter(learner__in=users).values_list(
+            "learner_id", "rule_id", "opens_on", "closes_on"
+        )
+    )
+
+
+# Computing many calendars at once
+
+
+def test_many_calendars_cost_the_same_queries_as_a_few(rules):
+    few, many = learners(3), learners(40)
+    with CaptureQueriesContext(connection) as for_few:
+        deadlines_compute_many(learner_ids=[u.pk for u in few], today=TODAY)
+    with CaptureQueriesContext(connection) as for_many:
+        deadlines_compute_many(learner_ids=[u.pk for u in many], today=TODAY)
+    assert len(for_many) == len(for_few) <= 12
+    # The same calendars as one learner at a time.
+    alone = learners(1)[0]
+    deadlines_compute(learner=alone, today=TODAY)
+    shape = {(rule, o, c) for _, rule, o, c in calendars([alone])}
+    assert {(rule, o, c) for _, rule, o, c in calendars(many[:1])} == shape
+    assert len(calendars(many)) == 40 * len(shape)
+
+
+def test_a_learner_whose_calendar_fails_is_logged_and_skipped(
+    rules, monkeypatch, caplog
+):
+    good, bad = learners(3), learners(1, birth_date=date(2008, 2, 29))[0]
+    deadlines_compute(learner=bad, today=TODAY)
+    kept = calendars([bad])
+    real = services.occurrences_for
+
+    def occurrences_for(*, birth_date, **kwargs):
+        if birth_date == date(2008, 2, 29):
+            raise ValueError("date impossible")
+        return real(birth_date=birth_date, **kwargs)
+
+    monkeypatch.setattr(services, "occurrences_for", occurrences_for)
+    with caplog.at_level(logging.INFO, logger="reminders"):
+        counts = deadlines_compute_many(
+            learner_ids=[bad.pk, *(u.pk for u in good)], today=TODAY
+        )
+    assert (counts.learners, counts.failed) == (3, 1)
+    assert all(calendars([user]) for user in good)
+    assert calendars([bad]) == kept  # left as it was, not emptied
+    failure = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert str(bad.pk) in failure.getMessage()
+    assert failure.exc_info is not None  # with its traceback
+
+
+# The sweep: chunks of learners, each done once, lost ones found again
+
+
+def test_the_sweep_cuts_learners_into_chunks_and_computes_them_all(
+    rules, django_capture_on_commit_callbacks, caplog
+):
+    users = learners(7)
+    with (
+        caplog.at_level(logging.INFO, logger="reminders"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sweep = deadlines_sweep(today=TODAY, chunk_size=3)
+    sweep.refresh_from_db()
+    assert (sweep.learners, sweep.chunks) == (7, 3)
+    assert sweep.finished_at is not None
+    chunks = list(sweep.chunk_rows.all())
+    assert [c.state for c in chunks] == [ChunkState.DONE] * 3
+    assert [c.learners_done for c in chunks] == [3, 3, 1]
+    assert all(calendars([user]) for user in users)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("7 jeunes en 3 lots" in m for m in messages)
+    assert sum("Lot " in m for m in messages) == 3
+
+    # A chunk delivered twice is done once.
+    before = calendars(users)
+    assert deadlines_sweep_chunk(chunk_id=chunks[0].pk) == 0
+    assert calendars(users) == before
+
+
+def test_chunks_whose_message_was_lost_are_handed_out_again(
+    rules, django_capture_on_commit_callbacks
+):
+    users = learners(5)
+    sweep = deadlines_sweep(today=TODAY, chunk_size=2)  # on-commit never ran: lost
+    assert not calendars(users)
+    pending = DeadlineSweepChunk.objects.filter(sweep=sweep, state=ChunkState.PENDING)
+    assert pending.count() == 3
+
+    # Not yet: a chunk may simply be waiting in the queue.
+    assert deadlines_sweep_resume(now=timezone.now()) == 0
+    later = timezone.now() + timedelta(minutes=11)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadlines_sweep_resume(now=later) == 3
+    assert not pending.exists()
+    assert all(calendars([user]) for user in users)
+    sweep.refresh_from_db()
+    assert sweep.finished_at is not None
+
+
+def test_a_chunk_that_never_finishes_is_given_up_and_logged(rules, caplog):
+    learners(2)
+    sweep = deadlines_sweep(today=TODAY, chunk_size=5)
+    moment = timezone.now()
+    for _ in range(3):
+        moment += timedelta(minutes=11)
+        assert deadlines_sweep_resume(now=moment) == 1  # its message lost each time
+    moment += timedelta(minutes=11)
+    with caplog.at_level(logging.INFO, logger="reminders"):
+        assert deadlines_sweep_resume(now=moment) == 0
+    chunk = sweep.chunk_rows.get()
+    assert (chunk.state, chunk.resumes) == (ChunkState.FAILED, 4)
+    assert "abandonné" in chunk.last_error
+    assert any(r.levelno == logging.ERROR for r in caplog.records)
+    sweep.refresh_from_db()
+    assert sweep.finished_at is not None  # nothing left to wait for
+
+
+def test_a_rule_change_in_the_cms_sweeps_through_chunks(
+    rules, client, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    users = learners(2)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    rule = DeadlineRule.objects.get(code="SAN-AMELI18")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/cms/snippets/reminders/deadlinerule/delete/{rule.pk}/")
+    sweep = DeadlineSweep.objects.get()
+    assert (sweep.trigger, sweep.learners) == ("rule_change", 2)
+    assert all(calendars([user]) for user in users)
+
+
+# Senders: poison rows, time budget, fan-out
+
+
+@pytest.fixture
+def due_rows(site):
+    """Forty learners, one reminder due each (J-1 of a rule closing 10 January)."""
+    make_rule(
+        "HIVER",
+        timing="yearly",
+        reminder_days="1",
+        remind_on_opening=False,
+        windows=[(date(2026, 12, 1), date(2027, 1, 10))],
+    )
+    users = learners(40)
+    deadlines_compute_many(learner_ids=[u.pk for u in users], today=TODAY)
+    rows = ReminderDelivery.objects.order_by("pk")
+    assert rows.count() == 40
+    return rows
+
+
+def test_poison_rows_fail_alone_and_every_good_row_goes_out(
+    due_rows, rules, monkeypatch, caplog
+):
+    rows = list(due_rows)
+    # A template that fails for one learner.
+    template_victim = rows[3].learner
+    real_render = services.reminder_message.__globals__["render_to_string"]
+
+    def render_to_string(name, context, *args, **kwargs):
+        if context["learner"].pk == template_victim.pk:
+            raise ValueError("gabarit cassé")
+        return real_render(name, context, *args, **kwargs)
+
+    monkeypatch.setattr("reminders.emails.render_to_string", render_to_string)
+    # A module unpublished since the reminder was planned: sent, without its link.
+    unpublished = rows[10].deadline
+    module = rules["SAN-AMELI18"].module
+    module.unpublish()
+    DeadlineRule.objects.filter(pk=unpublished.rule_id).update(module=module)
+    # A learner whose profile is gone.
+    rows[20].learner.learner_profile.delete()
+    # A rule deleted: its reminders go with it.
+    doomed = make_rule("DISPARUE", timing="yearly", windows=[(TODAY, TODAY)])
+    PersonalDeadline.objects.create(
+        learner=rows[30].learner, rule=doomed, opens_on=TODAY, closes_on=TODAY
+    )
+    doomed.delete()
+
+    with caplog.at_level(logging.INFO, logger="reminders"):
+        run = reminders_send_due(now=MORNING)
+    assert (run.sent, run.failed) == (39, 1)
+    assert len(mail.outbox) == 39
+    poisoned = ReminderDelivery.objects.get(learner=template_victim)
+    assert poisoned.status == DeliveryStatus.FAILED
+    assert "gabarit cassé" in poisoned.last_error
+    assert not ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert str(poisoned.pk) in logged[0].getMessage()
+    unpublished_mail = next(m for m in mail.outbox if m.to == [rows[10].learner.email])
+    assert "/modules/" not in unpublished_mail.body
+
+
+def test_a_sender_stops_on_its_time_budget_and_hands_over(due_rows, settings):
+    ticks = count()
+    run = reminders_send_due(now=MORNING, budget=5, clock=lambda: next(ticks))
+    # The clock ticks once per row: the budget of 5 is spent after the fifth.
+    assert run.exhausted and run.sent == 5
+    assert len(mail.outbox) == 5
+
+    # The task hands over to a fresh sender until everything is sent, once.
+    settings.REMINDERS_SEND_BUDGET = 0.000001
+    tasks.reminders_send_due(MORNING.isoformat())
+    assert len(mail.outbox) == 40
+    assert len({m.to[0] for m in mail.outbox}) == 40
+
+
+def test_dispatch_wakes_one_sender_per_worker_process(due_rows, settings):
+    settings.REMINDERS_SENDERS = 3
+    assert reminders_dispatch(now=paris(date(2027, 1, 9), 22)) == 0  # quiet hours
+    assert reminders_dispatch(now=paris(date(2026, 12, 1), 10)) == 0  # nothing due
+    assert mail.outbox == []
+    assert reminders_dispatch(now=MORNING) == 3
