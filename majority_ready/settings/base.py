@@ -271,6 +271,8 @@ X_FRAME_OPTIONS = "DENY"
 # The onboarding accepts ages in this range (years, inclusive).
 LEARNER_MIN_AGE = 15
 LEARNER_MAX_AGE = 25
+# Days an invitation to a staff role stays valid (/espace/roles/).
+ROLE_INVITATION_TTL_DAYS = env.int("ROLE_INVITATION_TTL_DAYS", default=14)
 
 LOGGING = {
     "version": 1,
