@@ -2,19 +2,28 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from .permissions import has_any_staff_role
+from .selectors import role_invitation_get_valid
+
+# The token of the invitation being looked at (views.role_invitation), kept in the
+# session so that it leaves the address bar and survives signing in or signing up.
+INVITATION_SESSION_KEY = "accounts_role_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """After any login, a learner who has no profile yet goes to the onboarding."""
+    """After any login: back to the invitation being accepted, if any; otherwise a
+    learner who has no profile yet goes to the onboarding."""
 
-    def _onboarding_url(self, request) -> str | None:
+    def _next_step_url(self, request) -> str | None:
+        token = request.session.get(INVITATION_SESSION_KEY)
+        if token and role_invitation_get_valid(token=token):
+            return reverse("accounts:role-invitation")
         user = request.user
         if user.is_onboarded or user.is_staff or has_any_staff_role(user):
             return None
         return reverse("accounts:onboarding")
 
     def get_login_redirect_url(self, request):
-        return self._onboarding_url(request) or super().get_login_redirect_url(request)
+        return self._next_step_url(request) or super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request):
-        return self._onboarding_url(request) or super().get_signup_redirect_url(request)
+        return self._next_step_url(request) or super().get_signup_redirect_url(request)

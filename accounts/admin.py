@@ -1,7 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
-from .models import LearnerProfile, RoleMembership, TermsVersion, User
+from . import services
+from .errors import AccountsError
+from .models import LearnerProfile, RoleInvitation, RoleMembership, TermsVersion, User
 
 
 @admin.register(User)
@@ -20,11 +24,114 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-admin.site.register(LearnerProfile)
+def _check(rule, **kwargs) -> None:
+    """Runs a rule of accounts.services from an admin form (its error on `user`)."""
+    if any(value is None for value in kwargs.values()):
+        return  # a field error already says what is missing
+    try:
+        rule(**kwargs)
+    except AccountsError as error:
+        raise ValidationError({"user": error.message}) from error
+
+
+class LearnerProfileAdminForm(forms.ModelForm):
+    class Meta:
+        model = LearnerProfile
+        fields = ["user", "birth_date", "commune", "onboarded_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "user" in self.changed_data:
+            # An account holding a staff role does not become a learner's.
+            _check(services.learner_profile_check, user=cleaned.get("user"))
+        return cleaned
+
+
+@admin.register(LearnerProfile)
+class LearnerProfileAdmin(admin.ModelAdmin):
+    form = LearnerProfileAdminForm
+
+
 admin.site.register(TermsVersion)
+
+
+class RoleMembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = RoleMembership
+        fields = ["user", "role", "epci"]
+
+    def clean(self):
+        cleaned = super().clean()
+        _check(
+            services.role_membership_check,
+            user=cleaned.get("user"),
+            role=cleaned.get("role"),
+            epci=cleaned.get("epci"),
+        )
+        return cleaned
 
 
 @admin.register(RoleMembership)
 class RoleMembershipAdmin(admin.ModelAdmin):
+    """Adding here gives the role at once, without invitation (superusers only, in
+    practice), through the same service as the rest: staff accounts only, journaled.
+    A role is never edited; it is revoked (action below) and given again."""
+
+    form = RoleMembershipAdminForm
     list_display = ("user", "role", "epci", "granted_at", "revoked_at")
     list_filter = ("role", "epci")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("user", "role", "epci", "granted_at", "granted_by", "revoked_at")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "role", "epci"]
+        return list(self.get_readonly_fields(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing is editable on an existing role
+        # The form has run the same checks; the service runs them again, locked.
+        membership = services.role_membership_create(
+            actor=request.user,
+            user=obj.user,
+            role=obj.role,
+            epci=obj.epci,
+            granted_by=request.user,
+        )
+        # The admin goes on with `obj` (history, redirect): make it the saved row.
+        obj.pk, obj.granted_at, obj.granted_by = (
+            membership.pk,
+            membership.granted_at,
+            membership.granted_by,
+        )
+        obj._state.adding = False
+        obj._state.db = membership._state.db
+
+    @admin.action(description="Retirer les rôles sélectionnés")
+    def revoke(self, request, queryset):
+        for membership in queryset.active():
+            try:
+                services.role_revoke(actor=request.user, membership=membership)
+            except AccountsError as error:
+                self.message_user(request, error.message, messages.ERROR)
+
+
+@admin.register(RoleInvitation)
+class RoleInvitationAdmin(admin.ModelAdmin):
+    """To read only: invitations are sent and cancelled on /espace/roles/."""
+
+    list_display = ("email", "role", "epci", "sent_at", "expires_at", "accepted_at")
+    list_filter = ("role", "epci")
+    search_fields = ("email",)
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

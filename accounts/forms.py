@@ -46,9 +46,9 @@ class OnboardingForm(CommuneQueryMixin, forms.Form):
         return cleaned
 
 
-class RoleGrantForm(forms.Form):
+class RoleInvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Adresse e-mail de la personne",
+        label="Adresse e-mail professionnelle de la personne",
         error_messages={"invalid": "Cette adresse e-mail n'est pas valide."},
     )
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)

@@ -1,3 +1,6 @@
+import hashlib
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -173,3 +176,91 @@ class RoleMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} ({self.epci})"
+
+
+def invitation_token_hash(token: str) -> str:
+    """What the database keeps of an invitation token (the token itself is only in
+    the e-mail). The token is 32 random bytes, so a plain SHA-256 is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RoleInvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor cancelled (possibly expired)."""
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
+
+    def valid(self, now: datetime):
+        """Open and not expired: the ones whose link still works."""
+        return self.open().filter(expires_at__gt=now)
+
+
+class RoleInvitation(models.Model):
+    """A staff role offered to an e-mail address; it becomes a RoleMembership when
+    the owner of that (verified) address accepts it with a staff account."""
+
+    email = models.EmailField("adresse e-mail invitée")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    epci = models.ForeignKey(
+        "territories.EPCI",
+        verbose_name="EPCI",
+        on_delete=models.PROTECT,
+        related_name="role_invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="invité·e par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    membership = models.ForeignKey(
+        RoleMembership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = RoleInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation à un rôle"
+        verbose_name_plural = "invitations à un rôle"
+        ordering = ["-sent_at"]
+        constraints = [
+            # One open invitation per address, role and EPCI: inviting again
+            # re-sends that one (at most once an hour), it never piles up e-mails.
+            models.UniqueConstraint(
+                fields=["email", "role", "epci"],
+                condition=Q(accepted_at__isnull=True, cancelled_at__isnull=True),
+                name="one_open_invitation_per_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="invitation_accepted_or_cancelled_not_both",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation de {self.email} — {self.get_role_display()} ({self.epci})"

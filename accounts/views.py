@@ -3,13 +3,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from territories.selectors import commune_search
 
 from . import selectors, services
+from .adapter import INVITATION_SESSION_KEY
 from .errors import AccountsError
-from .forms import OnboardingForm, RoleGrantForm
+from .forms import OnboardingForm, RoleInvitationForm
+from .models import Role
 from .permissions import Action, epci_ids_for
 
 
@@ -17,6 +21,10 @@ from .permissions import Action, epci_ids_for
 def onboarding(request):
     if request.user.is_onboarded:
         return redirect("/")
+    if selectors.user_holds_staff_role(user=request.user):
+        return _refusal(
+            request, "Compléter mon profil", services.STAFF_ACCOUNT_REFUSAL, 403
+        )
     terms = selectors.terms_current()
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -52,32 +60,120 @@ def _require_coordinator(user):
 def role_list(request):
     _require_coordinator(request.user)
     epcis = selectors.epci_list_for_user(user=request.user, action=Action.ROLE_GRANT)
-    form = RoleGrantForm(request.POST or None, epcis=epcis)
+    form = RoleInvitationForm(request.POST or None, epcis=epcis)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        epci = epcis.filter(pk=data["epci"]).first()
-        user = selectors.user_get_by_email(email=data["email"])
-        if user is None:
-            form.add_error(
-                "email",
-                "Aucun compte n'utilise cette adresse : demande à la personne de créer "
-                "son compte d'abord.",
+        try:
+            invitation = services.role_invite(
+                actor=request.user,
+                email=data["email"],
+                role=data["role"],
+                epci=epcis.get(pk=data["epci"]),
             )
+        except AccountsError as error:
+            form.add_error(error.field, error.message)
         else:
-            try:
-                services.role_grant(
-                    actor=request.user, user=user, role=data["role"], epci=epci
-                )
-            except AccountsError as error:
-                form.add_error(error.field, error.message)
-            else:
-                messages.success(request, f"Rôle attribué à {user.email}.")
-                return redirect("accounts:role-list")
-    memberships = selectors.role_membership_list_for_user(user=request.user)
+            # The same answer whoever uses the address, if anyone.
+            messages.success(
+                request,
+                f"Invitation envoyée à {invitation.email} : le rôle sera actif quand "
+                "la personne l'aura acceptée.",
+            )
+            return redirect("accounts:role-list")
     return render(
         request,
         "accounts/role_list.html",
-        {"form": form, "memberships": memberships},
+        {
+            "form": form,
+            "memberships": selectors.role_membership_list_for_user(user=request.user),
+            "invitations": selectors.role_invitation_list_for_user(user=request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def role_invitation_cancel(request, pk: int):
+    _require_coordinator(request.user)
+    invitation = selectors.role_invitation_get_for_user(user=request.user, pk=pk)
+    if invitation is None:
+        raise Http404("Cette invitation n'existe pas ou n'est pas de ton territoire.")
+    try:
+        services.role_invitation_cancel(actor=request.user, invitation=invitation)
+    except AccountsError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Invitation de {invitation.email} annulée.")
+    return redirect("accounts:role-list")
+
+
+def _refusal(request, title: str, refusal: str, status: int, hint: str = ""):
+    return render(
+        request,
+        "accounts/refusal.html",
+        {"title": title, "refusal": refusal, "hint": hint},
+        status=status,
+    )
+
+
+def _invitation_refusal(request, refusal: str, status: int):
+    hint = (
+        f"Tu es connecté·e avec l'adresse {request.user.email}. Si l'invitation a été "
+        "envoyée à une autre de tes adresses, déconnecte-toi, puis ouvre à nouveau le "
+        "lien de l'e-mail."
+        if request.user.is_authenticated
+        else ""
+    )
+    return _refusal(
+        request, "Cette invitation ne peut pas être acceptée", refusal, status, hint
+    )
+
+
+@require_GET
+def role_invitation_open(request, token: str):
+    """The e-mail's link. The token moves into the session and out of the address
+    bar (and of Referer headers), as allauth does for password resets."""
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("accounts:role-invitation")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def role_invitation(request):
+    """See the invitation, sign in or sign up with the invited address, accept."""
+    token = request.session.get(INVITATION_SESSION_KEY, "")
+    user = request.user
+    invitation = selectors.role_invitation_get_valid(token=token)
+    if (
+        invitation is not None
+        and user.is_authenticated
+        and not selectors.user_has_verified_email(user=user, email=invitation.email)
+    ):
+        invitation = None  # another account's invitation: answered like an unknown one
+    if invitation is None:
+        return _invitation_refusal(request, services.INVITATION_UNUSABLE, 404)
+    if user.is_authenticated and request.method == "POST":
+        try:
+            membership = services.role_invitation_accept(user=user, token=token)
+        except AccountsError as error:
+            status = 404 if error.message == services.INVITATION_UNUSABLE else 403
+            return _invitation_refusal(request, error.message, status)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        messages.success(
+            request,
+            f"C'est fait : tu es {membership.get_role_display().lower()} pour "
+            f"{membership.epci.name}.",
+        )
+        if membership.role == Role.COORDINATOR:
+            return redirect("accounts:role-list")
+        return redirect("/")
+    if user.is_authenticated and user.is_onboarded:
+        return _invitation_refusal(request, services.LEARNER_ACCOUNT_REFUSAL, 403)
+    return render(
+        request,
+        "accounts/role_invitation.html",
+        {"invitation": invitation, "next": request.path},
     )
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleMembership, User
 from accounts.selectors import terms_current
-from accounts.services import learner_onboard
+from accounts.services import learner_onboard, role_membership_create
 from curriculum.services import site_setup
 from directory.services import help_places_import
 from reminders.services import deadlines_compute
@@ -114,10 +114,13 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
         EmailAddress.objects.get_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
-        if account.role:
-            RoleMembership.objects.get_or_create(
-                user=user, role=account.role, epci=epci, revoked_at=None
-            )
+        if account.role and not (
+            RoleMembership.objects.active()
+            .filter(user=user, role=account.role, epci=epci)
+            .exists()
+        ):
+            # Directly, without invitation; the staff-account rule still holds.
+            role_membership_create(actor=None, user=user, role=account.role, epci=epci)
         if account.editor and editors:
             user.groups.add(editors)
     learner = User.objects.get(email=DEMO_ACCOUNTS[0].email)

@@ -274,6 +274,8 @@ X_FRAME_OPTIONS = "DENY"
 # The onboarding accepts ages in this range (years, inclusive).
 LEARNER_MIN_AGE = 15
 LEARNER_MAX_AGE = 25
+# Days an invitation to a staff role stays valid (/espace/roles/).
+ROLE_INVITATION_TTL_DAYS = env.int("ROLE_INVITATION_TTL_DAYS", default=14)
 
 # Logs go to the standard error, one line per record: plain text, or JSON lines for
 # a log collector (LOG_FORMAT=json). Background work logs what it did at INFO.
