@@ -295,6 +295,12 @@ class DeliveryStatus(models.TextChoices):
     CANCELLED = "cancelled", "annulé"
 
 
+class DeliveryFailure(models.TextChoices):
+    REFUSED = "refused", "adresse refusée par le serveur de courrier"
+    EXHAUSTED = "exhausted", "trop d'essais sans réponse du serveur"
+    PREPARATION = "preparation", "message impossible à préparer"
+
+
 class ReminderDelivery(models.Model):
     """One reminder e-mail: learner × occurrence × offset, sent exactly once."""
 
@@ -313,6 +319,9 @@ class ReminderDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    failure = models.CharField(
+        max_length=12, choices=DeliveryFailure.choices, blank=True
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -333,6 +342,15 @@ class ReminderDelivery(models.Model):
 
     def __str__(self):
         return f"Rappel {self.offset} de {self.deadline_id} ({self.status})"
+
+    @property
+    def can_be_retried(self) -> bool:
+        """Failed for a reason that may have gone: not an address the server
+        refused (that one stays refused)."""
+        return (
+            self.status == DeliveryStatus.FAILED
+            and self.failure != DeliveryFailure.REFUSED
+        )
 
 
 class SweepTrigger(models.TextChoices):

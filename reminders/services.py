@@ -25,6 +25,7 @@ from .models import (
     DeadlineRule,
     DeadlineSweep,
     DeadlineSweepChunk,
+    DeliveryFailure,
     DeliveryStatus,
     EventKind,
     LearnerEvent,
@@ -663,8 +664,9 @@ def _send_next(*, now: datetime, transport) -> str | None:
 def _record_poison(delivery: ReminderDelivery, error: Exception) -> str:
     logger.exception("Rappel %s impossible à préparer ou à envoyer", delivery.pk)
     delivery.status = DeliveryStatus.FAILED
+    delivery.failure = DeliveryFailure.PREPARATION
     delivery.last_error = f"message impossible à préparer : {error!r}"[:300]
-    delivery.save(update_fields=["status", "last_error"])
+    delivery.save(update_fields=["status", "failure", "last_error"])
     return "failed"
 
 
@@ -678,6 +680,9 @@ def _record_failure(delivery, settings, error, now: datetime) -> str:
     delivery.last_error = str(error)[:300]
     if permanent or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = DeliveryStatus.FAILED
+        delivery.failure = (
+            DeliveryFailure.REFUSED if permanent else DeliveryFailure.EXHAUSTED
+        )
         if permanent:
             settings.email_failing_since = now
             settings.save(update_fields=["email_failing_since"])
@@ -689,7 +694,14 @@ def _record_failure(delivery, settings, error, now: datetime) -> str:
             "Rappel %s reporté (essai %s) : %s", delivery.pk, delivery.attempts, error
         )
     delivery.save(
-        update_fields=["status", "last_error", "attempts", "due_at", "sent_at"]
+        update_fields=[
+            "status",
+            "failure",
+            "last_error",
+            "attempts",
+            "due_at",
+            "sent_at",
+        ]
     )
     return "failed" if delivery.status == DeliveryStatus.FAILED else "deferred"
 
@@ -699,3 +711,39 @@ def planning_ensure(*, learner, today: date | None = None) -> ReminderSettings:
     if not ReminderSettings.objects.filter(learner=learner).exists():
         deadlines_compute(learner=learner, today=today)
     return reminder_settings_for(learner=learner)
+
+
+def reminder_delivery_retry(
+    *, actor, delivery_id: int, now: datetime | None = None
+) -> ReminderDelivery:
+    """Put a failed reminder back in the queue, due now (an operator's decision once
+    the cause is fixed). An address the mail server refused stays refused."""
+    if not actor.is_superuser:
+        raise RemindersError("Seule l'équipe d'exploitation peut renvoyer un rappel.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (
+            ReminderDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        )
+        if delivery is None or not delivery.can_be_retried:
+            raise RemindersError(
+                "Ce rappel ne peut pas être renvoyé : il n'est pas en échec, ou son "
+                "adresse a été refusée par le serveur de courrier."
+            )
+        previous = delivery.failure
+        delivery.status = DeliveryStatus.PENDING
+        delivery.failure = ""
+        delivery.last_error = ""
+        delivery.attempts = 0
+        delivery.due_at = now
+        delivery.save(
+            update_fields=["status", "failure", "last_error", "attempts", "due_at"]
+        )
+        journal_record(
+            actor=actor,
+            action="reminders.delivery_retried",
+            target=delivery,
+            # The failure's kind, not its text: an SMTP reply may quote the address.
+            details={"failure": previous},
+        )
+    return delivery

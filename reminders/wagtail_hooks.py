@@ -1,8 +1,11 @@
 from django.db import transaction
+from django.urls import include, path, reverse_lazy
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .admin_views import OperationsView
 from .models import DeadlineRule, SweepTrigger
 from .tasks import deadlines_sweep
 
@@ -30,3 +33,25 @@ def recompute_calendars_after_rule_change(request, instances):
         instances = [instances]
     if any(isinstance(instance, DeadlineRule) for instance in instances):
         transaction.on_commit(lambda: deadlines_sweep.delay(SweepTrigger.RULE_CHANGE))
+
+
+class SuperuserMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser
+
+
+@hooks.register("register_admin_urls")
+def register_operations_url():
+    urls = [path("", OperationsView.as_view(), name="operations")]
+    return [path("exploitation/", include((urls, "reminders_admin")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_operations_menu_item():
+    return SuperuserMenuItem(
+        "Rappels et plannings",
+        reverse_lazy("reminders_admin:operations"),
+        name="exploitation",
+        icon_name="time",
+        order=900,
+    )

@@ -28,6 +28,7 @@ class Interruption:
 class SinkHandler:
     def __init__(self):
         self.messages = []
+        self.peers = []  # the client connection each message came through
         self.lock = threading.Lock()
         self.refuse: dict[str, str] = {}  # recipient -> SMTP reply
         self.interruptions: list[Interruption] = []
@@ -52,6 +53,7 @@ class SinkHandler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
+            self.peers.append(session.peer)
         self._maybe_interrupt("DATA")
         return "250 Message accepted"
 

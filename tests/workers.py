@@ -35,6 +35,8 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "majority_ready.settings.base",
             "DATABASE_URL": database_url_of_tests(),
             "CELERY_BROKER_URL": celery_app.conf.broker_url,
+            # What its tasks enqueue stays on its queue.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             **(env or {}),
         }
         self.process: subprocess.Popen | None = None
@@ -88,11 +90,15 @@ class Worker:
 
 
 @contextmanager
-def real_broker():
-    """Send tasks through the broker instead of running them in-process."""
-    eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+def real_broker(queue: str | None = None):
+    """Send tasks through the broker instead of running them in-process; tasks that
+    name no queue (those a service enqueues) go to `queue` if given."""
+    conf = celery_app.conf
+    eager, default_queue = conf.task_always_eager, conf.task_default_queue
+    conf.task_always_eager = False
+    if queue:
+        conf.task_default_queue = queue
     try:
         yield
     finally:
-        celery_app.conf.task_always_eager = eager
+        conf.task_always_eager, conf.task_default_queue = eager, default_queue

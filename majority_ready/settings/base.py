@@ -204,6 +204,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Celery: with no broker, tasks run in-process (embedded mode).
 CELERY_BROKER_URL = required("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# The queue of tasks that name none (workers listen to it unless told otherwise).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -261,3 +261,57 @@ def test_dispatch_wakes_one_sender_per_worker_process(due_rows, settings):
     assert reminders_dispatch(now=paris(date(2026, 12, 1), 10)) == 0  # nothing due
     assert mail.outbox == []
     assert reminders_dispatch(now=MORNING) == 3
+
+
+# The operators' page
+
+
+def test_operators_see_the_state_of_reminders_and_retry_a_failure(
+    due_rows, client, monkeypatch
+):
+    from core.models import JournalEntry
+    from tests.factories import RoleMembershipFactory, UserFactory
+
+    rows = list(due_rows)
+    monkeypatch.setattr(
+        "reminders.emails.render_to_string",
+        lambda *a, **k: (_ for _ in ()).throw(ValueError("gabarit cassé")),
+    )
+    reminders_send_due(now=MORNING)  # every row fails to be prepared
+    monkeypatch.undo()
+    refused = rows[0]
+    ReminderDelivery.objects.filter(pk=refused.pk).update(failure="refused")
+
+    url = "/cms/exploitation/"
+    for outsider in (
+        UserFactory(),
+        RoleMembershipFactory().user,  # a coordinator
+        UserFactory(is_staff=True),
+    ):
+        client.force_login(outsider)
+        response = client.get(url)
+        assert response.status_code in (302, 403)
+        assert client.post(url, {"delivery": rows[1].pk}).status_code in (302, 403)
+    assert ReminderDelivery.objects.get(pk=rows[1].pk).status == DeliveryStatus.FAILED
+
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(operator)
+    page = client.get(url).content.decode()
+    assert "En échec : <strong>" not in page and "En échec : 40" in page
+    assert "message impossible à préparer" in page
+    assert f"n°{rows[1].learner_id}" in page
+    assert rows[1].learner.email not in page  # the learner stays behind an id
+    assert page.count(">Renvoyer</button>") == 39  # not the refused address
+
+    for bad in ("abc", "99999999999999999999999", str(refused.pk), ""):
+        response = client.post(url, {"delivery": bad}, follow=True)
+        assert "ne peut pas être renvoyé" in response.content.decode()
+    response = client.post(url, {"delivery": rows[1].pk}, follow=True)
+    assert f"Le rappel n°{rows[1].pk} repart" in response.content.decode()
+    again = ReminderDelivery.objects.get(pk=rows[1].pk)
+    assert (again.status, again.attempts, again.failure) == ("pending", 0, "")
+    entry = JournalEntry.objects.get(action="reminders.delivery_retried")
+    assert entry.actor == operator and entry.details == {"failure": "preparation"}
+    tomorrow_morning = timezone.localtime().replace(hour=10) + timedelta(days=1)
+    reminders_send_due(now=tomorrow_morning)
+    assert [m.to for m in mail.outbox] == [[rows[1].learner.email]]
