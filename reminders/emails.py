@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from curriculum.models import ModulePage
+
 from .models import ReminderDelivery
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -25,15 +27,21 @@ def unsubscribe_url(*, learner) -> str:
     return settings.SITE_URL + reverse("reminders:unsubscribe", args=[token])
 
 
-def _module_url(rule) -> str:
-    """The module's address, or nothing if it is not online (unpublished, moved)."""
-    module = rule.module
-    url = module.url if module is not None and module.live else None
-    return settings.SITE_URL + url if url else ""
+def module_links() -> dict[int, str]:
+    """The address of each module online (a sender reads them once per run: a
+    module's page is heavy, and unpublished ones are not linked)."""
+    return {
+        module.pk: settings.SITE_URL + module.url
+        for module in ModulePage.objects.live().defer("body")
+        if module.url
+    }
 
 
-def reminder_message(delivery: ReminderDelivery) -> EmailMultiAlternatives:
+def reminder_message(
+    delivery: ReminderDelivery, *, links: dict[int, str] | None = None
+) -> EmailMultiAlternatives:
     """The reminder e-mail: what, when, how, where to get help, and the remedy."""
+    links = module_links() if links is None else links
     deadline, learner = delivery.deadline, delivery.learner
     rule = deadline.rule
     closes = date_format(deadline.closes_on, "l j F Y")
@@ -48,7 +56,7 @@ def reminder_message(delivery: ReminderDelivery) -> EmailMultiAlternatives:
         "rule": rule,
         "delivery": delivery,
         "is_opening": delivery.offset == ReminderDelivery.OPENING,
-        "module_url": _module_url(rule),
+        "module_url": links.get(rule.module_id, ""),
         "planning_url": settings.SITE_URL + reverse("reminders:planning"),
         "settings_url": settings.SITE_URL + reverse("reminders:preferences"),
         "unsubscribe_url": unsubscribe,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.services import journal_record
 
 from . import timing
-from .emails import UNSUBSCRIBE_SALT, reminder_message
+from .emails import UNSUBSCRIBE_SALT, module_links, reminder_message
 from .errors import RemindersError
 from .mailer import open_transport
 from .models import (
@@ -541,7 +541,7 @@ def _commit_without_waiting_for_disk() -> None:
 def _claim_next(now: datetime) -> ReminderDelivery | None:
     return (
         ReminderDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("deadline__rule__module", "learner__reminder_settings")
+        .select_related("deadline__rule", "learner__reminder_settings")
         .filter(status=DeliveryStatus.PENDING, due_at__lte=now)
         .order_by("due_at")
         .first()
@@ -598,8 +598,11 @@ def reminders_send_due(
         return run  # deferred: the first tick after 8:00 sends them
     stop_at = clock() + (budget or django_settings.REMINDERS_SEND_BUDGET)
     transport = open_transport()
+    links = module_links()
     try:
-        while (outcome := _send_next(now=now, transport=transport)) is not None:
+        while (
+            outcome := _send_next(now=now, transport=transport, links=links)
+        ) is not None:
             setattr(run, outcome, getattr(run, outcome) + 1)
             if clock() >= stop_at:  # checked after a row: every sender makes progress
                 run.exhausted = True
@@ -617,7 +620,7 @@ def reminders_send_due(
     return run
 
 
-def _send_next(*, now: datetime, transport) -> str | None:
+def _send_next(*, now: datetime, transport, links: dict[int, str]) -> str | None:
     """Claim, check, build and send the next due reminder. Returns what became of
     it ("sent", "cancelled", "deferred", "failed"), or None when nothing is due."""
     with transaction.atomic():
@@ -632,7 +635,7 @@ def _send_next(*, now: datetime, transport) -> str | None:
                     delivery.learner, "reminder_settings", None
                 ) or reminder_settings_for(learner=delivery.learner)
                 reason = _skip_reason(delivery, settings)
-                message = None if reason else reminder_message(delivery)
+                message = None if reason else reminder_message(delivery, links=links)
         except Exception as error:  # noqa: BLE001 (one bad row never stops the rest)
             return _record_poison(delivery, error)
         if reason:
