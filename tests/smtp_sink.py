@@ -2,6 +2,7 @@
 told to refuse recipients, or to run an action (kill the sender) at a chosen step,
 for the tests where delivery matters."""
 
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
+
+MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
 
 def free_port() -> int:
@@ -26,7 +29,9 @@ class Interruption:
 
 
 class SinkHandler:
-    def __init__(self):
+    def __init__(self, *, parse: bool = True):
+        # Benchmarks keep only each message's Message-ID: parsing costs CPU.
+        self.parse = parse
         self.messages = []
         self.peers = []  # the client connection each message came through
         self.lock = threading.Lock()
@@ -51,8 +56,13 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.parse:
+            message = message_from_bytes(envelope.content)
+        else:
+            found = MESSAGE_ID.search(envelope.content)
+            message = {"Message-ID": found.group(1).decode() if found else None}
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.content))
+            self.messages.append(message)
             self.peers.append(session.peer)
         self._maybe_interrupt("DATA")
         return "250 Message accepted"
@@ -63,8 +73,8 @@ class SinkHandler:
 
 
 class SmtpSink:
-    def __init__(self):
-        self.handler = SinkHandler()
+    def __init__(self, *, parse: bool = True):
+        self.handler = SinkHandler(parse=parse)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

@@ -223,7 +223,7 @@ CELERY_BEAT_SCHEDULE = {
     # side (by hand: manage.py send_reminders).
     "reminders-dispatch": {
         "task": "reminders.tasks.reminders_dispatch",
-        "schedule": 60.0,
+        "schedule": env.float("REMINDERS_DISPATCH_EVERY", default=60.0),
     },
     # Every learner's calendar, to move the 18-month horizon on and pick up rule
     # changes, in chunks of learners (by hand: manage.py sweep_deadlines).

@@ -1,16 +1,26 @@
-"""Reminder benchmarks, against PostgreSQL, Redis, real Celery workers and a real
-SMTP server on loopback. Run with `make bench` (figures go to the README by hand).
+"""Background-work benchmarks, against PostgreSQL, Redis, real Celery workers (and
+beat) and a real SMTP server on loopback. Run with `make bench` (figures go to the
+README by hand).
 
-1. The due-scan (the query that claims the next due reminder) at 10,000 and
-   100,000 learners with their computed deadlines: it must stay flat.
-2. 10,000 reminders sent through Celery to the SMTP sink, in messages per second,
-   and as a ratio to a bare smtplib loop sending the same messages to the same sink.
+1. The due-scan (the claim of the next due reminder) at 10,000 and 100,000 learners
+   with their computed deadlines: it must stay flat.
+2. The nightly sweep through Celery with 2 worker processes, at 10,000 and 100,000
+   learners: learners per second, and the cost per learner (it must stay flat).
+3. "Le matin de Parcoursup": N reminders (100,000 by default) due at the same
+   minute, delivered by the real beat and workers into the SMTP sink, with 1 then 2
+   worker processes; and a bare smtplib loop sending the same messages, pre-rendered,
+   over one connection, in the same run.
 
-`--send-only` skips the 100,000-learner part.
+Options: `--messages N` for part 3; `--sizes 10000,100000` for parts 1 and 2;
+`--skip-sweep`, `--skip-morning`.
 """
 
+import argparse
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -28,16 +38,17 @@ from accounts.models import LearnerProfile, User
 from demo.deadlines import deadline_rules_load
 from reminders.models import (
     DeadlineRule,
+    DeadlineSweep,
     DeliveryStatus,
     PersonalDeadline,
     ReminderDelivery,
     ReminderSettings,
 )
-from reminders.services import _deliveries, occurrences_for
+from reminders.services import _claim_next, _deliveries, occurrences_for
 from territories.models import Commune
 
 TODAY = date(2026, 11, 26)
-NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # 10:30 in Paris
 BATCH = 2000
 
 
@@ -78,21 +89,19 @@ def add_learners(start: int, count: int, rules, commune) -> None:
             )
 
 
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def due_scan_ms(repeat: int = 200) -> float:
-    """Median time of the claim query (as reminders_send_due runs it)."""
+    """Median time of a sender's claim of the next due reminder (rolled back)."""
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
         with transaction.atomic():
-            (
-                ReminderDelivery.objects.select_for_update(
-                    skip_locked=True, of=("self",)
-                )
-                .select_related("deadline__rule__module", "learner__reminder_settings")
-                .filter(status=DeliveryStatus.PENDING, due_at__lte=NOW)
-                .order_by("due_at")
-                .first()
-            )
+            assert _claim_next(NOW) is not None
+            transaction.set_rollback(True)
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
@@ -107,99 +116,211 @@ def explain() -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def make_due(count: int) -> None:
-    ids = list(
-        ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:count]
-    )
-    ReminderDelivery.objects.filter(pk__in=ids).update(due_at=NOW - timedelta(hours=1))
-
-
-def main() -> None:
-    call_command("import_communes", str(ROOT / "territories/data/communes-perche.csv"))
-    deadline_rules_load()
-    rules = list(DeadlineRule.objects.prefetch_related("windows"))
-    commune = Commune.objects.get(insee_code="28280")
-
-    results = {}
-    started = time.perf_counter()
-    add_learners(0, 10_000, rules, commune)
-    if "--send-only" in sys.argv:
-        send_benchmark()
-        return
-    make_due(1000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    results["10k"] = (due_scan_ms(), ReminderDelivery.objects.count())
-    print(f"10 000 jeunes prêts en {time.perf_counter() - started:.0f} s", flush=True)
-
-    add_learners(10_000, 90_000, rules, commune)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    results["100k"] = (due_scan_ms(), ReminderDelivery.objects.count())
-    print(f"100 000 jeunes prêts en {time.perf_counter() - started:.0f} s", flush=True)
-    print(explain())
-    for size, (ms, rows) in results.items():
-        print(
-            f"due-scan {size} jeunes ({rows} rappels en base) : {ms:.2f} ms (médiane)"
-        )
-
-    send_benchmark()
-
-
-def send_benchmark(count: int = 10_000) -> None:
-    import smtplib
-
-    from reminders.emails import reminder_message
-    from reminders.tasks import reminders_send_due
-    from tests.smtp_sink import SmtpSink
-    from tests.workers import Worker
-
+def make_due(count: int) -> list[int]:
+    """`count` pending reminders (one per learner where possible) due at NOW; every
+    other reminder is pushed to later."""
     ReminderDelivery.objects.filter(due_at__lte=NOW).update(
         due_at=NOW + timedelta(days=400)
     )
-    make_due(count)
-    due = (
-        ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING, due_at__lte=NOW)
-        .select_related("deadline__rule__module", "learner__reminder_settings")
+    one_per_learner = {}
+    for pk, learner_id in (
+        ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
         .order_by("pk")
-    )
-    messages = [reminder_message(d) for d in due]
-    assert len(messages) == count, len(messages)
+        .values_list("pk", "learner_id")
+        .iterator(chunk_size=10_000)
+    ):
+        one_per_learner.setdefault(learner_id, pk)
+        if len(one_per_learner) == count:
+            break
+    ids = list(one_per_learner.values())
+    for start in range(0, len(ids), 10_000):
+        ReminderDelivery.objects.filter(pk__in=ids[start : start + 10_000]).update(
+            due_at=NOW - timedelta(minutes=1)
+        )
+    return ids
 
-    with SmtpSink() as sink:
-        payloads = [
-            (m.from_email, m.recipients(), m.message().as_bytes(linesep="\r\n"))
-            for m in messages
-        ]
+
+def celery_env(queue: str, **extra) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **{key: str(value) for key, value in extra.items()},
+    }
+
+
+def start_worker(queue: str, processes: int, **env) -> subprocess.Popen:
+    pool = ["--pool=solo"] if processes == 1 else ["--concurrency", str(processes)]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "majority_ready", "worker", *pool]
+        + ["-Q", queue, "--without-gossip", "--without-mingle"]
+        + [
+            "--without-heartbeat",
+            "--loglevel=" + os.environ.get("BENCH_LOG", "WARNING"),
+        ],
+        cwd=ROOT,
+        env=celery_env(queue, LOG_LEVEL=os.environ.get("BENCH_LOG", "WARNING"), **env),
+        start_new_session=True,
+    )
+    time.sleep(4)  # connected and ready before the clock starts
+    return worker
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def sweep_benchmark(learners: int) -> None:
+    """The nightly sweep through 2 worker processes: calendars already computed, as
+    every night after the first."""
+    from reminders.services import deadlines_sweep
+
+    queue = f"bench-sweep-{learners}"
+    worker = start_worker(queue, processes=2)
+    from majority_ready.celery import app
+
+    app.conf.task_default_queue = queue
+    try:
+        started = time.perf_counter()
+        sweep = deadlines_sweep(today=TODAY)
+        while not DeadlineSweep.objects.get(pk=sweep.pk).finished_at:
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop(worker)
+    per_second = sweep.learners / elapsed
+    print(
+        f"recalcul de nuit, {sweep.learners} jeunes en {sweep.chunks} lots, "
+        f"2 processus : {elapsed:.1f} s, {per_second:.0f} jeunes/s, "
+        f"{2000 / per_second:.2f} ms de processus par jeune",
+        flush=True,
+    )
+
+
+def morning_run(due_ids: list[int], processes: int, sink) -> float:
+    """The beat wakes `processes` senders every 5 s; returns messages per second
+    from the beat's start to the last message received."""
+    ReminderDelivery.objects.filter(pk__in=due_ids).update(
+        status=DeliveryStatus.PENDING, sent_at=None, attempts=0
+    )
+    sink.handler.messages.clear()
+    sink.handler.peers.clear()
+    queue = f"bench-morning-{processes}"
+    env = {
+        "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
+        "REMINDERS_SENDERS": processes,
+        "REMINDERS_DISPATCH_EVERY": 5,
+    }
+    worker = start_worker(queue, processes, **env)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "majority_ready", "beat"]
+            + ["-s", f"{folder}/beat-schedule", "--loglevel=WARNING"],
+            cwd=ROOT,
+            env=celery_env(queue, **env),
+            start_new_session=True,
+        )
+        try:
+            while sink.handler.count() < len(due_ids):
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        finally:
+            stop(beat)
+            stop(worker)
+    ids = [message["Message-ID"] for message in sink.messages]
+    assert len(ids) == len(set(ids)) == len(due_ids), "doublons ou pertes"
+    return len(due_ids) / elapsed
+
+
+def morning_benchmark(count: int) -> None:
+    import smtplib
+
+    from reminders.emails import module_links, reminder_message
+    from tests.smtp_sink import SmtpSink
+
+    due_ids = make_due(count)
+    assert len(due_ids) == count, len(due_ids)
+    links = module_links()
+    payloads = []
+    for start in range(0, count, 5000):
+        for delivery in ReminderDelivery.objects.filter(
+            pk__in=due_ids[start : start + 5000]
+        ).select_related("deadline__rule", "learner"):
+            message = reminder_message(delivery, links=links)
+            payloads.append(
+                (
+                    message.from_email,
+                    message.recipients(),
+                    message.message().as_bytes(linesep="\r\n"),
+                )
+            )
+    print(f"{count} messages rendus pour la boucle nue", flush=True)
+
+    with SmtpSink(parse=False) as sink:
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
             for sender, recipients, data in payloads:
                 smtp.sendmail(sender, recipients, data)
         bare = count / (time.perf_counter() - started)
-        sink.handler.messages.clear()
+        del payloads
+        print(f"boucle smtplib nue (1 connexion) : {bare:.0f} messages/s", flush=True)
+        rates = {}
+        for processes in (1, 2):
+            rates[processes] = morning_run(due_ids, processes, sink)
+            print(
+                f"beat + worker à {processes} processus : "
+                f"{rates[processes]:.0f} messages/s",
+                flush=True,
+            )
+    print(f"2 processus / 1 processus : {rates[2] / rates[1]:.2f}")
+    print(f"rapport 2 processus / boucle nue : {rates[2] / bare:.2f}")
 
-        worker = Worker(
-            concurrency=2, env={"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
-        ).start()
-        time.sleep(3)  # let the worker connect before the clock starts
-        started = time.perf_counter()
-        # Each task sends up to 1,000 reminders; the beat would wake more.
-        for _ in range(count // 1000 + 2):
-            reminders_send_due.apply_async(args=[NOW.isoformat()], queue=worker.queue)
-        while sink.handler.count() < count:
-            time.sleep(0.05)
-        celery = count / (time.perf_counter() - started)
-        worker.stop()
-    print(f"envoi par Celery (2 processus) : {celery:.0f} messages/s")
-    print(f"boucle smtplib nue (1 connexion) : {bare:.0f} messages/s")
-    print(f"rapport Celery / smtplib : {celery / bare:.2f}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--skip-morning", action="store_true")
+    options = parser.parse_args()
+
+    call_command("import_communes", str(ROOT / "territories/data/communes-perche.csv"))
+    deadline_rules_load()
+    rules = list(DeadlineRule.objects.prefetch_related("windows"))
+    commune = Commune.objects.get(insee_code="28280")
+
+    started, present = time.perf_counter(), 0
+    for size in (int(size) for size in options.sizes.split(",")):
+        add_learners(present, size - present, rules, commune)
+        present = size
+        make_due(1000)
+        analyze()
+        print(f"{size} jeunes prêts en {time.perf_counter() - started:.0f} s")
+        print(explain())
+        print(
+            f"due-scan, {size} jeunes ({ReminderDelivery.objects.count()} rappels) : "
+            f"{due_scan_ms():.2f} ms (médiane)",
+            flush=True,
+        )
+        if not options.skip_sweep:
+            sweep_benchmark(size)
+    if not options.skip_morning:
+        morning_benchmark(options.messages)
 
 
 if __name__ == "__main__":
+    import signal
+
     from django.conf import settings
 
+    # Stopped from outside (timeout, Ctrl-C): the `finally` blocks stop the workers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from majority_ready.celery import app
 
