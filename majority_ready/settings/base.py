@@ -7,6 +7,7 @@ required and start-up stops with a clear message when one is missing.
 
 from pathlib import Path
 
+import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
@@ -109,12 +110,28 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.dj_db_url(
-        "DATABASE_URL",
-        default=required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL counts as unset, as for the other required values.
+    "default": dj_database_url.parse(
+        required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=env.int("CONN_MAX_AGE", default=60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode serves a whole class at once (runserver is threaded): writers
+    # take turns instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        # A writer waits up to this many seconds for the one write lock.
+        "timeout": 20,
+        # A transaction takes the write lock when it begins: two transactions that
+        # read then write can no longer deadlock (SQLite refuses the upgrade at
+        # once, whatever the timeout).
+        "transaction_mode": "IMMEDIATE",
+        # Readers and the writer do not block each other (write-ahead log), and a
+        # commit waits for the disk only at checkpoints (a power cut may lose the
+        # last commits, a stopped server loses none).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 if DEBUG:
     # The embedded database and e-mails live in VAR_DIR.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
