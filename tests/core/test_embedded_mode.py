@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -209,8 +210,9 @@ def in_parallel(calls) -> list:
         return list(pool.map(run, calls))
 
 
-def start_quiz(browser: Browser, module_url: str) -> tuple[str, list]:
-    """From the module page to the quiz form; the quiz's address and the answers."""
+def start_quiz(browser: Browser, module_url: str) -> tuple[str, str, list]:
+    """From the module page to the quiz form: the quiz's address, where its form
+    posts, and the answers."""
     page = browser.get(module_url)
     assert page.status_code == 200
     started = browser.post(form_posting_to(page, "/commencer/")["action"])
@@ -218,12 +220,13 @@ def start_quiz(browser: Browser, module_url: str) -> tuple[str, list]:
     quiz_url = started.headers["Location"]
     quiz = browser.get(quiz_url)
     assert quiz.status_code == 200
-    form = next(f for f in page_forms(quiz) if f["action"] == "")
-    return quiz_url, form["fields"]
+    # The quiz is the page's biggest form (the others: log out, and so on).
+    form = max(page_forms(quiz), key=lambda f: len(f["fields"]))
+    return quiz_url, urljoin(quiz_url, form["action"]), form["fields"]
 
 
 def rows(db: Path, sql: str, *params) -> list[tuple]:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         return connection.execute(sql, params).fetchall()
 
 
@@ -245,11 +248,11 @@ def test_a_class_at_work_at_the_same_time(server):
     assert all(page.status_code == 200 for page in plannings)
 
     calls = []
-    quiz_url, answers = quizzes[0]
+    quiz_url, action, answers = quizzes[0]
     tabs = [quiz_learner.clone() for _ in range(SAME_QUIZ_SUBMISSIONS)]
-    calls += [lambda t=t: t.post(quiz_url, answers) for t in tabs]
+    calls += [lambda t=t: t.post(action, answers) for t in tabs]
     calls += [
-        lambda b=b, q=q: b.post(q[0], q[1])
+        lambda b=b, q=q: b.post(q[1], q[2])
         for b, q in zip(others, quizzes[1:], strict=True)
     ]
     for browser, planning in zip(planners, plannings[: len(planners)], strict=True):
