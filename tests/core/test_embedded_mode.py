@@ -304,6 +304,7 @@ def test_a_class_at_work_at_the_same_time(server):
         ("/planning/{}/fait/", "quiz_learner", ID_MAX + 1),
         ("/aide/lieu/{}/", None, ID_MAX + 1),
         ("/espace/roles/{}/retirer/", "coordinator", ID_MAX + 1),
+        ("/espace/roles/invitations/{}/annuler/", "coordinator", ID_MAX + 1),
     ],
 )
 def test_out_of_range_ids_are_not_found_on_sqlite(server, url, who, too_big):

@@ -23,25 +23,19 @@ PROJECT_APPS = {
     "territories",
 }
 
-# (URL, its name, who asks, how, the column's largest value)
-URLS = [
-    (
-        "/quiz/module/{}/commencer/",
-        "assessments:attempt-start",
-        "learner",
-        "post",
-        PAGE_ID_MAX,
-    ),
-    ("/planning/{}/fait/", "reminders:deadline-done", "learner", "post", ID_MAX),
-    ("/aide/lieu/{}/", "directory:place-detail", None, "get", ID_MAX),
-    (
-        "/espace/roles/{}/retirer/",
-        "accounts:role-revoke",
+# URL: (its name, who may open it (POST) or None (GET, anyone), the column's maximum)
+URLS = {
+    "/quiz/module/{}/commencer/": ("assessments:attempt-start", "learner", PAGE_ID_MAX),
+    "/planning/{}/fait/": ("reminders:deadline-done", "learner", ID_MAX),
+    "/aide/lieu/{}/": ("directory:place-detail", None, ID_MAX),
+    "/espace/roles/{}/retirer/": ("accounts:role-revoke", "coordinator", ID_MAX),
+    "/espace/roles/invitations/{}/annuler/": (
+        "accounts:role-invitation-cancel",
         "coordinator",
-        "post",
         ID_MAX,
     ),
-]
+}
+CASES = [(url, *case) for url, case in URLS.items()]
 
 
 # Wagtail's and Django's admin build their own routes for our models (staff only;
@@ -78,22 +72,20 @@ def test_no_unbounded_integer_in_the_projects_urls():
     assert unbounded == []
 
 
-@pytest.mark.parametrize(("url", "name", "who", "method", "largest"), URLS)
-def test_ids_beyond_the_column_match_no_url(url, name, who, method, largest):
+@pytest.mark.parametrize(("url", "name", "who", "largest"), CASES)
+def test_ids_beyond_the_column_match_no_url(url, name, who, largest):
     assert resolve(url.format(largest)).view_name == name
     for value in (largest + 1, ID_MAX + 1, HUGE):
         assert resolve(url.format(value)).view_name != name, value
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("url", "name", "who", "method", "largest"), URLS)
-def test_ids_beyond_the_column_are_not_found(
-    client, site, url, name, who, method, largest
-):
+@pytest.mark.parametrize(("url", "name", "who", "largest"), CASES)
+def test_ids_beyond_the_column_are_not_found(client, site, url, name, who, largest):
     if who == "learner":
         client.force_login(LearnerProfileFactory().user)
     elif who == "coordinator":
         client.force_login(RoleMembershipFactory().user)
-    send = getattr(client, method)
+    send = client.get if who is None else client.post
     for value in (0, largest, largest + 1, ID_MAX + 1, HUGE):
         assert send(url.format(value)).status_code == 404, value
