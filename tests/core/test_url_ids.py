@@ -38,14 +38,14 @@ URLS = {
 CASES = [(url, *case) for url, case in URLS.items()]
 
 
-# Wagtail's and Django's admin build their own routes for our models (staff only;
-# their lookups by a plain primary key are range-checked by Django itself).
-ADMIN_PREFIXES = ("cms/", "django-admin/")
+# Wagtail's snippet viewsets build their own routes for our models (staff only; their
+# lookups by a plain BigAutoField primary key are range-checked by Django itself).
+ADMIN_PREFIXES = ("cms/snippets/",)
 
 
 def project_patterns(resolvers=None, prefix=""):
-    """(route, pattern) of every URL served by the project's own views, outside the
-    admin."""
+    """(route, pattern) of every URL served by the project's own views, outside
+    Wagtail's snippet viewsets."""
     for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
