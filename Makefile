@@ -62,8 +62,14 @@ deploy-check: install
 		CELERY_BROKER_URL=$(REDIS_URL) \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# docker-compose.yml is valid once SECRET_KEY is set (a placeholder here, or yours),
+# and refuses to start without one, e.g. with .env.example copied as it is.
 compose-check:
-	docker-compose -f docker-compose.yml config --quiet
+	SECRET_KEY=$${SECRET_KEY:-compose-check-placeholder} \
+		docker-compose -f docker-compose.yml config --quiet
+	@env -u SECRET_KEY docker-compose --env-file .env.example -f docker-compose.yml \
+		config --quiet 2>&1 | grep -q "SECRET_KEY est obligatoire" || \
+		{ echo "docker-compose.yml starts without SECRET_KEY"; exit 1; }
 
 clean:
 	rm -rf $(VENV) var

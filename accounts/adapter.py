@@ -13,6 +13,16 @@ class AccountAdapter(DefaultAccountAdapter):
     """After any login: back to the invitation being accepted, if any; otherwise a
     learner who has no profile yet goes to the onboarding."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Too many wrong passwords, or codes asked, for one account (see the rate
+        # limits in settings).
+        "too_many_login_attempts": "Trop d'essais en peu de temps. Pas de panique : "
+        "ton compte n'est pas bloqué pour de bon. Attends quelques minutes, puis "
+        "réessaie. Si tu as oublié ton mot de passe, choisis-en un nouveau ou demande "
+        "un code de connexion.",
+    }
+
     def _next_step_url(self, request) -> str | None:
         token = request.session.get(INVITATION_SESSION_KEY)
         if token and role_invitation_get_valid(token=token):

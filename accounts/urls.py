@@ -8,9 +8,9 @@ urlpatterns = [
     path("bienvenue/", views.onboarding, name="onboarding"),
     path("bienvenue/communes/", views.commune_suggestions, name="commune-suggestions"),
     path("espace/roles/", views.role_list, name="role-list"),
-    path("espace/roles/<int:pk>/retirer/", views.role_revoke, name="role-revoke"),
+    path("espace/roles/<id:pk>/retirer/", views.role_revoke, name="role-revoke"),
     path(
-        "espace/roles/invitations/<int:pk>/annuler/",
+        "espace/roles/invitations/<id:pk>/annuler/",
         views.role_invitation_cancel,
         name="role-invitation-cancel",
     ),

@@ -7,7 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("parcours/", views.learner_dashboard, name="dashboard"),
     path(
-        "quiz/module/<int:module_id>/commencer/",
+        "quiz/module/<page_id:module_id>/commencer/",
         views.attempt_start,
         name="attempt-start",
     ),

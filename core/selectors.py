@@ -10,6 +10,7 @@ from django.db import connection
 from majority_ready.celery import app as celery_app
 
 from .models import Heartbeat
+from .network import client_is_loopback
 
 
 def database_state() -> str:
@@ -53,9 +54,14 @@ class OutboxMessage:
     text: str
 
 
-def dev_outbox_enabled() -> bool:
-    """Embedded mode writes e-mails to files instead of sending them."""
-    return settings.DEBUG and settings.EMAIL_BACKEND == FILE_BACKEND
+def dev_outbox_enabled(*, request) -> bool:
+    """Embedded mode writes e-mails to files instead of sending them; they are shown
+    to this machine only (they hold password reset links and login codes)."""
+    return (
+        settings.DEBUG
+        and settings.EMAIL_BACKEND == FILE_BACKEND
+        and client_is_loopback(request)
+    )
 
 
 def _outbox_message(key: str, raw: bytes) -> OutboxMessage:

@@ -26,23 +26,25 @@ def healthz(request):
     )
 
 
-def _outbox_or_404():
-    if not selectors.dev_outbox_enabled():
-        raise Http404("Page réservée au mode démo.")
+def _outbox_or_404(request):
+    if not selectors.dev_outbox_enabled(request=request):
+        raise Http404(
+            "Page réservée au mode démo, sur l'ordinateur qui le fait tourner."
+        )
 
 
 @never_cache
 @require_GET
 def dev_outbox(request):
     """Embedded mode: the e-mails the site would have sent (verification, codes…)."""
-    _outbox_or_404()
+    _outbox_or_404(request)
     return render(request, "core/dev_outbox.html", {"outbox": selectors.dev_outbox()})
 
 
 @never_cache
 @require_GET
 def dev_outbox_message(request, key: str):
-    _outbox_or_404()
+    _outbox_or_404(request)
     message = selectors.dev_outbox_message(key)
     if message is None:
         raise Http404("Ce courriel n'existe pas.")

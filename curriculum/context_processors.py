@@ -18,5 +18,5 @@ def site_chrome(request):
     return {
         "legal_pages": SimpleLazyObject(links),
         "SITE_URL": settings.SITE_URL,
-        "dev_outbox": dev_outbox_enabled(),
+        "dev_outbox": dev_outbox_enabled(request=request),
     }

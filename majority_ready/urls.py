@@ -15,7 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # Embedded mode only (404 otherwise): the e-mails written to var/mail.
+    # Embedded mode, to this machine only (404 otherwise): the e-mails in var/mail.
     path("dev/courriels/", dev_outbox, name="dev-outbox"),
     path("dev/courriels/<str:key>/", dev_outbox_message, name="dev-outbox-message"),
     path(

@@ -6,7 +6,7 @@ app_name = "reminders"
 
 urlpatterns = [
     path("planning/", views.planning, name="planning"),
-    path("planning/<int:deadline_id>/fait/", views.deadline_done, name="deadline-done"),
+    path("planning/<id:deadline_id>/fait/", views.deadline_done, name="deadline-done"),
     path(
         "planning/agenda/nouvelle-adresse/",
         views.feed_regenerate,

@@ -1,9 +1,11 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -15,10 +17,10 @@ PRODUCTION = {
 }
 
 
-def _check(env: dict) -> subprocess.CompletedProcess:
+def _check(env: dict, command: str = "check") -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", command],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "majority_ready.settings.base", **env},
         capture_output=True,
@@ -45,3 +47,30 @@ def test_production_settings_start_when_complete():
 def test_embedded_mode_needs_nothing(tmp_path):
     result = _check({"DEBUG": "true", "VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
+    # Its secret key is its own, not a value published with the code.
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert key not in (ROOT / "majority_ready/settings/base.py").read_text()
+
+
+def test_docker_compose_gives_no_default_secret_key():
+    """`${SECRET_KEY:-…}` would start production with a published key: the file must
+    say `${SECRET_KEY:?…}`, so that compose refuses to start without one."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    given = {
+        name: service["environment"]["SECRET_KEY"]
+        for name, service in compose["services"].items()
+        if "SECRET_KEY" in service.get("environment", {})
+    }
+    assert set(given) == {"web", "worker", "beat"}
+    for value in given.values():
+        assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", value), value
+
+
+def test_the_trusted_proxy_count_comes_from_the_environment(tmp_path):
+    # Behind a reverse proxy, allauth's rate limits count each visitor's address.
+    embedded = {"DEBUG": "true", "VAR_DIR": str(tmp_path)}
+    result = _check({**embedded, "ALLAUTH_TRUSTED_PROXY_COUNT": "1"}, "diffsettings")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^ALLAUTH_TRUSTED_PROXY_COUNT = 1\b", result.stdout, re.M)

@@ -5,8 +5,12 @@ e-mails written to a folder). With DEBUG off, the values production must set are
 required and start-up stops with a clear message when one is missing.
 """
 
+import contextlib
+import os
+import secrets
 from pathlib import Path
 
+import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
@@ -32,7 +36,23 @@ def required(name: str, embedded_default: str) -> str:
     )
 
 
-SECRET_KEY = required("SECRET_KEY", "embedded-mode-only-not-a-secret")
+def embedded_secret_key() -> str:
+    """Embedded mode: a random key made on the first start and kept in VAR_DIR (a
+    published default would let anyone who reaches the server sign its tokens)."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"secret_key.{os.getpid()}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_urlsafe(50))
+        # Whole or not at all, and the first process to start wins.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text().strip()
+
+
+SECRET_KEY = required("SECRET_KEY", "") or embedded_secret_key()
 ALLOWED_HOSTS = required("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -109,12 +129,28 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.dj_db_url(
-        "DATABASE_URL",
-        default=required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL counts as unset, as for the other required values.
+    "default": dj_database_url.parse(
+        required("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=env.int("CONN_MAX_AGE", default=60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode serves a whole class at once (runserver is threaded): writers
+    # take turns instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        # A writer waits up to this many seconds for the one write lock.
+        "timeout": 20,
+        # A transaction takes the write lock when it begins: two transactions that
+        # read then write can no longer deadlock (SQLite refuses the upgrade at
+        # once, whatever the timeout).
+        "transaction_mode": "IMMEDIATE",
+        # Readers and the writer do not block each other (write-ahead log), and a
+        # commit waits for the disk only at checkpoints (a power cut may lose the
+        # last commits, a stopped server loses none).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 if DEBUG:
     # The embedded database and e-mails live in VAR_DIR.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -165,6 +201,25 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Majorité prête] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Rate limits sized for a class: 35 pupils behind one school address sign up, sign
+# in (with typos), ask for codes or new passwords within minutes. Per address, room
+# for about three tries each; per account ("key"), allauth's strict defaults.
+ACCOUNT_RATE_LIMITS = {
+    # Every login form sent, right or wrong.
+    "login": "150/m/ip",
+    # Wrong passwords: the class's typos; 5 per account per 5 minutes.
+    "login_failed": "100/10m/ip,5/5m/key",
+    # Every sign-up form sent (mistakes included).
+    "signup": "150/10m/ip",
+    # E-mails asked for: a login code or a new password (3 or 5 a minute each).
+    "request_login_code": "100/10m/ip,3/m/key",
+    "reset_password": "100/10m/ip,5/m/key",
+    "reset_password_from_key": "100/10m/ip",
+}
+# Proxies in front of the site that append the client's address to X-Forwarded-For
+# (0: the address is the connection's own; behind one reverse proxy: 1, or every
+# visitor shares the proxy's address and its rate limits).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

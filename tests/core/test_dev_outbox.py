@@ -60,3 +60,50 @@ def test_outbox_does_not_exist_outside_embedded_mode(client, settings, tmp_path)
     settings.DEBUG = True  # but e-mails really sent
     assert client.get("/dev/courriels/").status_code == 404
     assert "ils sont ici" not in page_text(client.get("/aide/"))
+
+
+def _one_email_sent(folder) -> str:
+    mail.EmailMessage(
+        "Réinitialise ton mot de passe",
+        "https://exemple.fr/compte/password/reset/key/secret/",
+        to=["admin@exemple.fr"],
+    ).send()
+    return f"{next(folder.glob('*.log')).stem}~0"
+
+
+@pytest.mark.parametrize(
+    "client_headers",
+    [
+        {"REMOTE_ADDR": "192.168.1.20"},  # another computer of the classroom
+        {"REMOTE_ADDR": "2001:db8::7"},
+        # A proxy on this machine forwarding someone else's request.
+        {"HTTP_X_FORWARDED_FOR": "203.0.113.5"},
+        {"HTTP_X_FORWARDED_FOR": "127.0.0.1, 203.0.113.5"},
+        {"HTTP_X_REAL_IP": "203.0.113.5"},
+        {"HTTP_FORWARDED": "for=203.0.113.5;proto=https"},
+        {"HTTP_FORWARDED": "proto=https"},
+    ],
+)
+def test_outbox_is_for_this_machine_only(client, embedded_mail, client_headers):
+    key = _one_email_sent(embedded_mail)
+    assert client.get("/dev/courriels/", **client_headers).status_code == 404
+    assert client.get(f"/dev/courriels/{key}/", **client_headers).status_code == 404
+    page = page_text(client.get("/aide/", **client_headers))
+    assert "ils sont ici" not in page
+
+
+@pytest.mark.parametrize(
+    "client_headers",
+    [
+        {"REMOTE_ADDR": "127.0.0.1"},
+        {"REMOTE_ADDR": "::1"},
+        {"HTTP_X_FORWARDED_FOR": "127.0.0.1"},  # a proxy on this machine, for it
+        {"HTTP_FORWARDED": 'for="[::1]"'},
+    ],
+)
+def test_outbox_is_shown_on_this_machine(client, embedded_mail, client_headers):
+    key = _one_email_sent(embedded_mail)
+    listing = client.get("/dev/courriels/", **client_headers)
+    assert "Réinitialise ton mot de passe" in page_text(listing)
+    assert "ils sont ici" in page_text(listing)
+    assert client.get(f"/dev/courriels/{key}/", **client_headers).status_code == 200
