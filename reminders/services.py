@@ -2,6 +2,7 @@ import logging
 import smtplib
 import time as time_module
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +44,6 @@ PARIS = ZoneInfo("Europe/Paris")
 HORIZON_DAYS = 548  # about 18 months ahead
 PAST_DAYS = 92  # missed deadlines stay visible, with their remedy, for 3 months
 SEND_AT = time(9, 0)  # reminders are due at 9:00, Paris time
-QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
 MAX_ATTEMPTS = 5
 BULK_BATCH = 2000
@@ -504,8 +504,13 @@ def reminders_unsubscribe(*, token: str) -> ReminderSettings:
 
 
 def is_quiet_hour(moment: datetime) -> bool:
+    """No reminder at night (REMINDERS_QUIET_HOURS, Paris time; empty: none)."""
+    hours = django_settings.REMINDERS_QUIET_HOURS
+    if not hours:
+        return False
+    start, end = (time.fromisoformat(part) for part in hours.split("-"))
     local = timezone.localtime(moment, PARIS).time()
-    return local >= QUIET_FROM or local < QUIET_UNTIL
+    return local >= start or local < end
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -530,15 +535,23 @@ def _skip_reason(delivery: ReminderDelivery, settings: ReminderSettings) -> str:
     return ""
 
 
-def _commit_without_waiting_for_disk() -> None:
+@contextmanager
+def _commits_without_waiting_for_disk():
     """Between the database commit and the final "." of the SMTP message, a killed
     worker would leave a reminder recorded as sent but not delivered. Not waiting for
     the disk flush at commit narrows that gap from milliseconds to microseconds; the
     price, a database crash losing the last instants of commits, means at worst a
-    reminder sent twice."""
-    if connection.vendor == "postgresql":
+    reminder sent twice. Set for the sender's session, not once per message."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("RESET synchronous_commit")
 
 
 # The next due reminder, locked until the transaction ends; other senders skip it.
@@ -624,15 +637,16 @@ def reminders_send_due(
     links = module_links()
     rules = {rule.pk: rule for rule in DeadlineRule.objects.all()}
     try:
-        while (
-            outcome := _send_next(
-                now=now, transport=transport, links=links, rules=rules
-            )
-        ) is not None:
-            setattr(run, outcome, getattr(run, outcome) + 1)
-            if clock() >= stop_at:  # checked after a row: every sender makes progress
-                run.exhausted = True
-                break
+        with _commits_without_waiting_for_disk():
+            while (
+                outcome := _send_next(
+                    now=now, transport=transport, links=links, rules=rules
+                )
+            ) is not None:
+                setattr(run, outcome, getattr(run, outcome) + 1)
+                if clock() >= stop_at:  # after a row: every sender makes progress
+                    run.exhausted = True
+                    break
     finally:
         transport.close()
     logger.info(
@@ -652,18 +666,16 @@ def _send_next(
     """Claim, check, build and send the next due reminder. Returns what became of
     it ("sent", "cancelled", "deferred", "failed"), or None when nothing is due."""
     with transaction.atomic():
-        _commit_without_waiting_for_disk()
         delivery = _claim_next(now, rules)
         if delivery is None:
             return None
+        settings = getattr(
+            delivery.learner, "reminder_settings", None
+        ) or reminder_settings_for(learner=delivery.learner)
         try:
-            # A savepoint: a database error here leaves the claim usable.
-            with transaction.atomic():
-                settings = getattr(
-                    delivery.learner, "reminder_settings", None
-                ) or reminder_settings_for(learner=delivery.learner)
-                reason = _skip_reason(delivery, settings)
-                message = None if reason else reminder_message(delivery, links=links)
+            # Python only (everything was read above): the transaction stays usable.
+            reason = _skip_reason(delivery, settings)
+            message = None if reason else reminder_message(delivery, links=links)
         except Exception as error:  # noqa: BLE001 (one bad row never stops the rest)
             return _record_poison(delivery, error)
         if reason:

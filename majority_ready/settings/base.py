@@ -294,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Senders woken per tick: the total number of worker processes (all machines).
 REMINDERS_SENDERS = env.int("REMINDERS_SENDERS", default=2)
+# No reminder is sent between these hours, Paris time ("" for none).
+REMINDERS_QUIET_HOURS = env.str("REMINDERS_QUIET_HOURS", default="21:00-08:00")
 # Seconds a sender works before handing over (inside CELERY_TASK_SOFT_TIME_LIMIT).
 REMINDERS_SEND_BUDGET = env.float("REMINDERS_SEND_BUDGET", default=40.0)
 # Learners per chunk of a sweep, and how long a chunk may stay pending before it is
