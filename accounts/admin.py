@@ -1,15 +1,36 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.services import journal_record
 
 from . import services
 from .errors import AccountsError
 from .models import LearnerProfile, RoleInvitation, RoleMembership, TermsVersion, User
 
 
+class RecordViewJournaledMixin:
+    """Opening a person's record in the admin is a staff read of learner data: it
+    goes to the journal (who, when, which record; nothing of its content)."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            record = self.get_object(request, unquote(object_id))
+            if record is not None:
+                journal_record(
+                    actor=request.user,
+                    action="accounts.learner_record_viewed",
+                    target=record,
+                    details={"via": "django-admin"},
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(RecordViewJournaledMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ("email", "first_name", "is_staff", "is_active")
     search_fields = ("email", "first_name")
@@ -22,6 +43,29 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    # Deleting an account goes through the one service that also forgets its
+    # sessions and admin history and writes the journal.
+    def delete_model(self, request, obj):
+        try:
+            services.account_delete(
+                user=obj, actor=request.user, reason=services.DeletionReason.STAFF
+            )
+        except AccountsError as error:
+            # Inside the admin's transaction: undo whatever it did around us.
+            transaction.set_rollback(True)
+            self.message_user(request, error.message, messages.ERROR)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def log_deletions(self, request, queryset):
+        """Not in Django's log, whose line would keep the e-mail address: the
+        journal records the deletion with the account's number only."""
 
 
 def _check(rule, **kwargs) -> None:
@@ -48,8 +92,10 @@ class LearnerProfileAdminForm(forms.ModelForm):
 
 
 @admin.register(LearnerProfile)
-class LearnerProfileAdmin(admin.ModelAdmin):
+class LearnerProfileAdmin(RecordViewJournaledMixin, admin.ModelAdmin):
     form = LearnerProfileAdminForm
+    list_display = ("user", "commune")
+    raw_id_fields = ("user", "commune")
 
 
 admin.site.register(TermsVersion)

@@ -5,7 +5,9 @@ from territories.forms import CommuneQueryMixin
 from .models import Role
 
 
-class OnboardingForm(CommuneQueryMixin, forms.Form):
+class LearnerProfileForm(CommuneQueryMixin, forms.Form):
+    """First name, birth date and commune: at onboarding, and when corrected."""
+
     first_name = forms.CharField(
         label="Ton prénom",
         max_length=60,
@@ -16,7 +18,9 @@ class OnboardingForm(CommuneQueryMixin, forms.Form):
         label="Ta date de naissance",
         help_text="Format : jj/mm/aaaa.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"
+        ),
         error_messages={
             "invalid": "Écris ta date de naissance sous la forme jj/mm/aaaa.",
             "required": "Indique ta date de naissance.",
@@ -33,17 +37,43 @@ class OnboardingForm(CommuneQueryMixin, forms.Form):
         error_messages={"required": "Indique ta commune de résidence."},
     )
     commune = forms.CharField(required=False, widget=forms.HiddenInput)
-    accept_terms = forms.BooleanField(
-        label="J'ai lu et j'accepte les conditions d'utilisation et la politique de "
-        "confidentialité.",
-        required=False,
-    )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("commune_query"):
             self.resolve_commune(cleaned, "commune_query")
         return cleaned
+
+
+class OnboardingForm(LearnerProfileForm):
+    accept_terms = forms.BooleanField(
+        label="J'ai lu et j'accepte les conditions d'utilisation et la politique de "
+        "confidentialité.",
+        required=False,
+    )
+
+
+DELETION_WORD = "supprimer"
+
+
+class AccountDeleteForm(forms.Form):
+    confirmation = forms.CharField(
+        label=f"Pour confirmer, écris le mot « {DELETION_WORD} »",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+        error_messages={
+            "required": f"Écris le mot « {DELETION_WORD} » pour confirmer.",
+        },
+    )
+
+    def clean_confirmation(self):
+        word = self.cleaned_data["confirmation"].strip().lower()
+        if word != DELETION_WORD:
+            raise forms.ValidationError(
+                f"Écris exactement le mot « {DELETION_WORD} » pour confirmer : "
+                "ton compte n'a pas été supprimé."
+            )
+        return word
 
 
 class RoleInvitationForm(forms.Form):

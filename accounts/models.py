@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -264,3 +265,46 @@ class RoleInvitation(models.Model):
 
     def __str__(self):
         return f"Invitation de {self.email} — {self.get_role_display()} ({self.epci})"
+
+
+class InactivityWarning(models.Model):
+    """The e-mail saying an unused account will be deleted: sent once per period
+    without login (a login after `sent_at` makes it stale)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="inactivity_warning",
+    )
+    sent_at = models.DateTimeField("envoyé le")
+
+    class Meta:
+        verbose_name = "avertissement d'inactivité"
+
+    def __str__(self):
+        return f"Avertissement d'inactivité du compte {self.user_id}"
+
+
+class UserSession(AbstractBaseSession):
+    """Django's database session, plus the account it belongs to: deleting an
+    account deletes its sessions with it (see `accounts.sessions`)."""
+
+    # No database constraint: a request still running when its account is deleted
+    # must not fail when it saves its session.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

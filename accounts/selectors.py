@@ -1,11 +1,13 @@
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from territories.models import EPCI
 
+from . import personal_data
 from .models import (
     RoleInvitation,
     RoleMembership,
@@ -13,6 +15,8 @@ from .models import (
     invitation_token_hash,
 )
 from .permissions import Action, epci_ids_for
+
+EXPORT_FORMAT_VERSION = 1
 
 
 def epci_list_for_user(*, user, action: Action = Action.EPCI_VIEW) -> QuerySet[EPCI]:
@@ -84,3 +88,24 @@ def terms_current() -> TermsVersion | None:
         .order_by("-effective_from")
         .first()
     )
+
+
+def personal_data_sections(*, user) -> list[tuple[personal_data.Section, object]]:
+    """Everything the platform holds about this person, section by section (each
+    app registers its own: see accounts.personal_data). Only ever for oneself."""
+    return [(section, section.read(user)) for section in personal_data.sections()]
+
+
+def personal_data_export(*, user, now=None) -> dict:
+    """The same, as one document with stable keys (the downloadable file)."""
+    document = {
+        "à_propos": {
+            "site": "Majorité prête",
+            "adresse_du_site": settings.SITE_URL,
+            "exporté_le": now or timezone.now(),
+            "version_du_format": EXPORT_FORMAT_VERSION,
+        }
+    }
+    for section, data in personal_data_sections(user=user):
+        document[section.key] = data
+    return document

@@ -1,20 +1,35 @@
 import logging
 import secrets
 import smtplib
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.deletion import Collector
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from wagtail.models import ModelLogEntry
 
 from core.services import journal_record
 from territories.models import EPCI, Commune
 
+from . import personal_data
 from .emails import role_invitation_message
 from .errors import AccountsError
 from .models import (
+    InactivityWarning,
     LearnerProfile,
     Role,
     RoleInvitation,
@@ -58,20 +73,11 @@ def age_on(*, birth_date: date, day: date) -> int:
     return day.year - birth_date.year - before_birthday
 
 
-def learner_onboard(
-    *,
-    user,
-    first_name: str,
-    birth_date: date,
-    commune: Commune | None,
-    terms: TermsVersion | None,
-    terms_accepted: bool,
-    today: date | None = None,
-) -> LearnerProfile:
-    """Complete a learner's profile: nothing is written unless every rule holds."""
-    today = today or timezone.localdate()
-    if user.is_onboarded:
-        raise AccountsError("Ton profil est déjà complété.")
+def _learner_fields_check(
+    *, first_name: str, birth_date: date, commune: Commune | None, today: date
+) -> str:
+    """The rules a learner's profile follows, at onboarding and when corrected;
+    returns the first name as it will be stored."""
     first_name = first_name.strip()
     if not first_name:
         raise AccountsError("Indique ton prénom.", field="first_name")
@@ -95,6 +101,26 @@ def learner_onboard(
         )
     if commune is None:
         raise AccountsError("Choisis ta commune dans la liste.", field="commune_query")
+    return first_name
+
+
+def learner_onboard(
+    *,
+    user,
+    first_name: str,
+    birth_date: date,
+    commune: Commune | None,
+    terms: TermsVersion | None,
+    terms_accepted: bool,
+    today: date | None = None,
+) -> LearnerProfile:
+    """Complete a learner's profile: nothing is written unless every rule holds."""
+    today = today or timezone.localdate()
+    if user.is_onboarded:
+        raise AccountsError("Ton profil est déjà complété.")
+    first_name = _learner_fields_check(
+        first_name=first_name, birth_date=birth_date, commune=commune, today=today
+    )
     if terms is None:
         raise AccountsError(
             "Les conditions d'utilisation ne sont pas disponibles pour le moment : "
@@ -136,6 +162,52 @@ def learner_profile_check(*, user) -> None:
         raise AccountsError("Ton profil est déjà complété.")
     if user_holds_staff_role(user=user):
         raise AccountsError(STAFF_ACCOUNT_REFUSAL)
+
+
+def learner_profile_update(
+    *,
+    user,
+    first_name: str,
+    birth_date: date,
+    commune: Commune | None,
+    today: date | None = None,
+) -> LearnerProfile:
+    """A learner corrects their first name, birth date or commune; what depends on
+    them (the planning) is recomputed in the same transaction. The journal names
+    the fields that changed, never their values."""
+    today = today or timezone.localdate()
+    first_name = _learner_fields_check(
+        first_name=first_name, birth_date=birth_date, commune=commune, today=today
+    )
+    with transaction.atomic():
+        profile = LearnerProfile.objects.select_for_update().filter(user=user).first()
+        if profile is None:
+            raise AccountsError("Complète d'abord ton profil.")
+        changed = [
+            name
+            for name, old, new in (
+                ("first_name", user.first_name, first_name),
+                ("birth_date", profile.birth_date, birth_date),
+                ("commune", profile.commune_id, commune.pk),
+            )
+            if old != new
+        ]
+        if not changed:
+            return profile
+        user.first_name = first_name
+        user.save(update_fields=["first_name"])
+        profile.birth_date = birth_date
+        profile.commune = commune
+        profile.save(update_fields=["birth_date", "commune"])
+        user.learner_profile = profile  # what the callbacks read
+        journal_record(
+            actor=user,
+            action="accounts.learner_profile_updated",
+            target=profile,
+            details={"fields": changed},
+        )
+        personal_data.profile_changed_notify(user=user, today=today)
+    return profile
 
 
 def role_membership_check(*, user, role: str, epci: EPCI) -> None:
@@ -360,3 +432,174 @@ def role_revoke(*, actor, membership: RoleMembership) -> RoleMembership:
             },
         )
     return locked
+
+
+class DeletionReason(StrEnum):
+    OWN_REQUEST = "own_request"  # the person, from "Mes données"
+    STAFF = "staff"  # a superuser, from Django's admin or the CMS
+    INACTIVITY = "inactivity"  # the purge of unused accounts
+
+
+def _admin_history_forget(collector: Collector) -> None:
+    """Django's admin and Wagtail log each change with the object's name (an
+    account's is its e-mail address): the lines about rows being deleted go too."""
+    about = defaultdict(set)
+    for model, rows in collector.data.items():
+        about[model].update(str(row.pk) for row in rows)
+    for rows in collector.fast_deletes:
+        about[rows.model].update(str(pk) for pk in rows.values_list("pk", flat=True))
+    models = [model for model in about if not model._meta.auto_created]
+    types = ContentType.objects.get_for_models(*models)
+    condition = Q(pk__in=[])
+    for model in models:
+        condition |= Q(content_type=types[model], object_id__in=about[model])
+    for log in (LogEntry, ModelLogEntry):
+        log.objects.filter(condition).delete()
+
+
+def account_delete(*, user, actor, reason: DeletionReason) -> None:
+    """Delete an account and everything hanging from it (profile, e-mail addresses,
+    quiz, planning, reminders, sessions…), in one transaction. The journal, append
+    only, keeps the account's number and nothing else about the person."""
+    if actor is not None and actor.pk != user.pk and not actor.is_superuser:
+        raise AccountsError("Tu ne peux pas supprimer le compte de quelqu'un d'autre.")
+    if reason == DeletionReason.OWN_REQUEST and user.is_superuser:
+        raise AccountsError(
+            "Un compte d'administration ne se supprime pas lui-même : demande à une "
+            "autre personne de l'administration de le faire."
+        )
+    with transaction.atomic():
+        account = User.objects.select_for_update().filter(pk=user.pk).first()
+        if account is None:
+            raise AccountsError("Ce compte n'existe plus.")
+        journal_record(
+            actor=actor,
+            action="accounts.account_deleted",
+            target=account,
+            details={"reason": str(reason)},
+        )
+        # Invitations sent to this person's addresses hang from the person, not
+        # from a foreign key.
+        personal_data.invitations_to(account).delete()
+        collector = Collector(using=router.db_for_write(User), origin=account)
+        collector.collect([account])
+        _admin_history_forget(collector)
+        collector.delete()
+
+
+@dataclass
+class PurgeReport:
+    warned: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+def _purgeable_accounts() -> QuerySet[User]:
+    """Accounts the inactivity purge may delete: not staff, no active role (those
+    are closed by a person who knows why)."""
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False)
+        .exclude(pk__in=RoleMembership.objects.active().values("user_id"))
+        .annotate(last_seen=Coalesce("last_login", "date_joined"))
+    )
+
+
+def _in_batches(ids: list[int], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _inactivity_warning_send(account: User, *, deletion_on: date) -> None:
+    context = {
+        "last_seen": date_format(timezone.localdate(account.last_seen), "j F Y"),
+        "deletion_on": date_format(deletion_on, "j F Y"),
+        "login_url": settings.SITE_URL + reverse("account_login"),
+        "my_data_url": settings.SITE_URL + reverse("accounts:my-data"),
+        "SITE_URL": settings.SITE_URL,
+    }
+    subject = render_to_string("accounts/email/inactivity_warning_subject.txt", context)
+    EmailMessage(
+        subject=" ".join(subject.split()),
+        body=render_to_string("accounts/email/inactivity_warning_message.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[account.email],
+    ).send()
+
+
+def _each_account(ids: list[int], rows: QuerySet[User], action, *, batch_size: int):
+    """Run `action(account)` on each account still matching `rows`, locked: a batch
+    per transaction, a savepoint per account, so that one failure is logged and
+    the others go on. Returns (done, failed)."""
+    done = failed = 0
+    for batch in _in_batches(ids, batch_size):
+        with transaction.atomic():
+            for pk in batch:
+                try:
+                    with transaction.atomic():
+                        account = (
+                            rows.select_for_update(skip_locked=True, of=("self",))
+                            .filter(pk=pk)
+                            .first()
+                        )
+                        if account is None:  # logged in since, or being handled
+                            continue
+                        action(account)
+                    done += 1
+                except Exception:
+                    logger.exception("Compte %s : purge d'inactivité en échec", pk)
+                    failed += 1
+    return done, failed
+
+
+def inactive_accounts_purge(
+    *, now: datetime | None = None, batch_size: int = 100
+) -> PurgeReport:
+    """Accounts nobody has logged into for INACTIVE_ACCOUNT_DELETE_AFTER_DAYS are
+    deleted; INACTIVE_ACCOUNT_NOTICE_DAYS before, their owner gets one e-mail saying
+    so, with the link to log in and keep the account. Running it again changes
+    nothing: the warning is recorded, and a deletion needs a warning sent long
+    enough before, since the last login."""
+    now = now or timezone.now()
+    keep = timedelta(days=settings.INACTIVE_ACCOUNT_DELETE_AFTER_DAYS)
+    notice = timedelta(days=settings.INACTIVE_ACCOUNT_NOTICE_DAYS)
+    accounts = _purgeable_accounts()
+    to_delete = accounts.filter(
+        last_seen__lte=now - keep,
+        inactivity_warning__sent_at__gte=F("last_seen"),
+        inactivity_warning__sent_at__lte=now - notice,
+    )
+    to_warn = accounts.filter(last_seen__lte=now - keep + notice).filter(
+        Q(inactivity_warning__isnull=True)
+        | Q(inactivity_warning__sent_at__lt=F("last_seen"))
+    )
+    report = PurgeReport()
+
+    def delete(account: User) -> None:
+        account_delete(user=account, actor=None, reason=DeletionReason.INACTIVITY)
+
+    def warn(account: User) -> None:
+        InactivityWarning.objects.update_or_create(
+            user=account, defaults={"sent_at": now}
+        )
+        # Sent inside the savepoint: if it fails, no warning is recorded and the
+        # next run tries again.
+        deletion_on = max(account.last_seen + keep, now + notice)
+        _inactivity_warning_send(account, deletion_on=timezone.localdate(deletion_on))
+
+    deleted_ids = list(to_delete.order_by("pk").values_list("pk", flat=True))
+    report.deleted, failed = _each_account(
+        deleted_ids, to_delete, delete, batch_size=batch_size
+    )
+    report.failed += failed
+    warned_ids = list(to_warn.order_by("pk").values_list("pk", flat=True))
+    report.warned, failed = _each_account(
+        warned_ids, to_warn, warn, batch_size=batch_size
+    )
+    report.failed += failed
+    logger.info(
+        "Purge des comptes inactifs : %d averti(s), %d supprimé(s), %d en échec",
+        report.warned,
+        report.deleted,
+        report.failed,
+    )
+    return report

@@ -7,6 +7,19 @@ app_name = "accounts"
 urlpatterns = [
     path("bienvenue/", views.onboarding, name="onboarding"),
     path("bienvenue/communes/", views.commune_suggestions, name="commune-suggestions"),
+    # Everything about oneself: never an id in these URLs.
+    path("compte/mes-donnees/", views.my_data, name="my-data"),
+    path(
+        "compte/mes-donnees/telecharger/",
+        views.my_data_download,
+        name="my-data-download",
+    ),
+    path("compte/mes-donnees/tout-voir/", views.my_data_view, name="my-data-view"),
+    path(
+        "compte/mes-donnees/supprimer-mon-compte/",
+        views.account_delete,
+        name="account-delete",
+    ),
     path("espace/roles/", views.role_list, name="role-list"),
     path("espace/roles/<id:pk>/retirer/", views.role_revoke, name="role-revoke"),
     path(

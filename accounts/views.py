@@ -1,7 +1,12 @@
+import json
+from datetime import datetime
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -12,7 +17,12 @@ from territories.selectors import commune_search
 from . import selectors, services
 from .adapter import INVITATION_SESSION_KEY
 from .errors import AccountsError
-from .forms import OnboardingForm, RoleInvitationForm
+from .forms import (
+    AccountDeleteForm,
+    LearnerProfileForm,
+    OnboardingForm,
+    RoleInvitationForm,
+)
 from .models import Role
 from .permissions import Action, epci_ids_for
 
@@ -200,4 +210,111 @@ def commune_suggestions(request):
         request,
         "accounts/includes/commune_options.html",
         {"communes": communes},
+    )
+
+
+def _profile_form(request) -> LearnerProfileForm | None:
+    profile = getattr(request.user, "learner_profile", None)
+    if profile is None:
+        return None
+    return LearnerProfileForm(
+        request.POST or None,
+        initial={
+            "first_name": request.user.first_name,
+            "birth_date": profile.birth_date,
+            "commune_query": str(profile.commune),
+        },
+    )
+
+
+@login_required
+@never_cache
+def my_data(request):
+    """See, correct, download or delete what the platform holds about oneself."""
+    form = _profile_form(request)
+    if request.method == "POST":
+        if form is None:
+            raise Http404("Tu n'as pas de profil de jeune à corriger.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.learner_profile_update(
+                    user=request.user,
+                    first_name=data["first_name"],
+                    birth_date=data["birth_date"],
+                    commune=data["commune"],
+                )
+            except AccountsError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(
+                    request, "C'est corrigé : ton profil et ton planning sont à jour."
+                )
+                return redirect("accounts:my-data")
+    return render(
+        request,
+        "accounts/my_data.html",
+        {"form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+class _LocalTimeEncoder(DjangoJSONEncoder):
+    """ISO 8601 dates; times in the site's time zone, with their offset."""
+
+    def default(self, o):
+        if isinstance(o, datetime) and timezone.is_aware(o):
+            o = timezone.localtime(o)
+        return super().default(o)
+
+
+@login_required
+@never_cache
+def my_data_download(request):
+    document = selectors.personal_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(document, cls=_LocalTimeEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"majorite-prete-mes-donnees-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@never_cache
+def my_data_view(request):
+    return render(
+        request,
+        "accounts/my_data_view.html",
+        {"sections": selectors.personal_data_sections(user=request.user)},
+    )
+
+
+@login_required
+@never_cache
+def account_delete(request):
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(
+                user=request.user,
+                actor=request.user,
+                reason=services.DeletionReason.OWN_REQUEST,
+            )
+        except AccountsError as error:
+            form.add_error(None, error.message)
+        else:
+            logout(request)
+            messages.success(
+                request,
+                "Ton compte et tes données sont supprimés. Merci d'avoir utilisé "
+                "Majorité prête, et bonne suite !",
+            )
+            return redirect("/")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"form": form},
+        status=400 if form.errors else 200,
     )

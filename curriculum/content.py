@@ -1,6 +1,7 @@
 """Initial text of the legal pages and terms, kept as files beside this module;
 editors change the pages in the CMS afterwards."""
 
+import hashlib
 from pathlib import Path
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -14,7 +15,14 @@ LEGAL_PAGES = [
     },
     {"kind": "accessibilite", "title": "Accessibilité", "slug": "accessibilite"},
 ]
-TERMS_VERSION = "1.0"
+TERMS_VERSION = "1.1"
+# SHA-256 of the bodies earlier versions of the site shipped, per page: a page that
+# still holds one was never edited in the CMS, and gets the current text.
+SHIPPED_BEFORE = {
+    "confidentialite": {
+        "7db95ea4e9656571cb5759002b4a093b66c51ca5e7edb8dfd8bdfcc2196c2036",
+    },
+}
 
 
 def legal_page_body(slug: str) -> str:
@@ -26,3 +34,8 @@ def terms_summary() -> str:
     return (
         (CONTENT_DIR / "conditions-utilisation.txt").read_text(encoding="utf-8").strip()
     )
+
+
+def was_shipped_before(slug: str, body: str) -> bool:
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return digest in SHIPPED_BEFORE.get(slug, set())

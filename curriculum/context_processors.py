@@ -11,7 +11,11 @@ def site_chrome(request):
 
     def links():
         return [
-            {"title": page.title, "url": page.get_url(request=request)}
+            {
+                "title": page.title,
+                "url": page.get_url(request=request),
+                "kind": page.kind,
+            }
             for page in legal_page_list()
         ]
 

@@ -1,3 +1,4 @@
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -6,7 +7,13 @@ from wagtail.models import Locale, Page, Site
 
 from accounts.models import TermsVersion
 
-from .content import LEGAL_PAGES, TERMS_VERSION, legal_page_body, terms_summary
+from .content import (
+    LEGAL_PAGES,
+    TERMS_VERSION,
+    legal_page_body,
+    terms_summary,
+    was_shipped_before,
+)
 from .models import HomePage, LegalPage
 
 HOME_INTRO = (
@@ -61,3 +68,36 @@ def site_setup() -> HomePage:
         version=TERMS_VERSION, defaults={"summary": terms_summary()}
     )
     return home
+
+
+@dataclass
+class LegalPagesReport:
+    updated: list[str] = field(default_factory=list)
+    left_as_edited: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def legal_pages_refresh(*, force: bool = False) -> LegalPagesReport:
+    """Bring existing legal pages to the text this version ships (a corrected
+    privacy notice must reach sites already running). A page still holding an
+    earlier shipped text is updated; one an editor changed (or has a draft of) is
+    left alone, unless `force`. Each update is a new published revision, so the
+    CMS history keeps the previous text."""
+    report = LegalPagesReport()
+    for spec in LEGAL_PAGES:
+        page = LegalPage.objects.filter(kind=spec["kind"]).first()
+        body = legal_page_body(spec["slug"])
+        if page is None or page.body == body:
+            continue
+        untouched = (
+            was_shipped_before(spec["slug"], page.body)
+            and not page.has_unpublished_changes
+        )
+        if not (force or untouched):
+            report.left_as_edited.append(page.title)
+            continue
+        page.body = body
+        page.last_reviewed = date.today()
+        page.save_revision(log_action=True).publish()
+        report.updated.append(page.title)
+    return report

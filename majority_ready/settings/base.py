@@ -168,6 +168,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Database sessions that know their account, so that deleting an account ends them.
+SESSION_ENGINE = "accounts.sessions"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -291,6 +293,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.deadlines_sweep_resume",
         "schedule": 300.0,
     },
+    # Unused accounts: the warning e-mail, then the deletion (by hand: manage.py
+    # purge_inactive_accounts).
+    "inactive-accounts-purge": {
+        "task": "accounts.tasks.inactive_accounts_purge",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    # Expired sessions, which Django never deletes by itself (by hand: manage.py
+    # clearsessions).
+    "sessions-clear-expired": {
+        "task": "accounts.tasks.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 # Senders woken per tick: the total number of worker processes (all machines).
 REMINDERS_SENDERS = env.int("REMINDERS_SENDERS", default=2)
@@ -335,6 +349,14 @@ LEARNER_MIN_AGE = 15
 LEARNER_MAX_AGE = 25
 # Days an invitation to a staff role stays valid (/espace/roles/).
 ROLE_INVITATION_TTL_DAYS = env.int("ROLE_INVITATION_TTL_DAYS", default=14)
+
+# Accounts nobody has logged into for this many days are deleted, after a warning
+# e-mail sent INACTIVE_ACCOUNT_NOTICE_DAYS before. The privacy notice says "deux
+# ans" and "30 jours": change its text (curriculum/content) with these values.
+INACTIVE_ACCOUNT_DELETE_AFTER_DAYS = env.int(
+    "INACTIVE_ACCOUNT_DELETE_AFTER_DAYS", default=730
+)
+INACTIVE_ACCOUNT_NOTICE_DAYS = env.int("INACTIVE_ACCOUNT_NOTICE_DAYS", default=30)
 
 # Logs go to the standard error, one line per record: plain text, or JSON lines for
 # a log collector (LOG_FORMAT=json). Background work logs what it did at INFO.

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import LearnerProfile, TermsAcceptance, User
 from core.models import JournalEntry
+from curriculum.content import TERMS_VERSION
 from tests.factories import UserFactory
 from tests.helpers import page_text
 
@@ -62,7 +63,7 @@ def test_signup_verification_onboarding_and_home(client, site, perche):
     assert user.learner_profile.commune.insee_code == "28280"
     assert user.learner_profile.birth_date == date(2009, 3, 14)
     acceptance = TermsAcceptance.objects.get(user=user)
-    assert acceptance.terms.version == "1.0"
+    assert acceptance.terms.version == TERMS_VERSION
     assert JournalEntry.objects.filter(
         action="accounts.learner_onboarded", actor=user
     ).exists()

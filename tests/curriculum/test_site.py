@@ -1,9 +1,14 @@
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail.models import Page, Site
 
 from accounts.models import RoleMembership, TermsVersion, User
+from curriculum.content import TERMS_VERSION, legal_page_body, terms_summary
 from curriculum.models import HomePage, LegalPage
 from curriculum.services import site_setup
 from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -21,7 +26,7 @@ def test_site_root_is_the_home_page_with_legal_pages(site):
         "confidentialite",
         "accessibilite",
     }
-    assert TermsVersion.objects.get().version == "1.0"
+    assert TermsVersion.objects.get().version == TERMS_VERSION
     # Wagtail's placeholder page is gone.
     assert not Page.objects.filter(depth=2).exclude(pk=site.pk).exists()
 
@@ -95,3 +100,76 @@ def test_load_demo_refuses_outside_embedded_mode(settings):
     with pytest.raises(CommandError, match="mode embarqué"):
         call_command("load_demo")
     assert not User.objects.exists()
+
+
+# The privacy notice as the first version of the site shipped it (untrue since:
+# see curriculum/content/confidentialite.html).
+OLD_PRIVACY_NOTICE = (
+    (Path(__file__).parent / "confidentialite-1.0.html").read_text().rstrip("\n")
+)
+
+
+def _privacy_page() -> LegalPage:
+    return LegalPage.objects.get(kind="confidentialite")
+
+
+def _publish(body: str) -> None:
+    page = _privacy_page()
+    page.body = body
+    page.save_revision().publish()
+
+
+def test_setup_site_brings_an_unedited_privacy_notice_up_to_date(site, client):
+    _publish(OLD_PRIVACY_NOTICE)
+    out = StringIO()
+    call_command("setup_site", stdout=out)
+    assert "Page « Confidentialité et données personnelles » mise à jour" in (
+        out.getvalue()
+    )
+    page = _privacy_page()
+    assert page.body == legal_page_body("confidentialite")
+    # The old text stays in the history, for editors to compare or revert.
+    previous = page.revisions.order_by("-created_at", "-pk")[1]
+    assert previous.content["body"] == OLD_PRIVACY_NOTICE
+    text = page_text(client.get(page.url))
+    assert "chaque consultation est enregistrée" not in text
+    assert "Mes données" in text
+    # Terms that say the same come with it: the onboarding now offers them.
+    assert TermsVersion.objects.filter(version=TERMS_VERSION).exists()
+    call_command("setup_site", stdout=StringIO())
+    assert _privacy_page().revisions.count() == 2  # nothing more to do
+
+
+def test_setup_site_leaves_an_edited_notice_to_its_editors_unless_told(site):
+    _publish("<p>Notre texte à nous.</p>")
+    out = StringIO()
+    call_command("setup_site", stdout=out)
+    assert "modifiée dans le CMS" in out.getvalue()
+    assert "--update-legal" in out.getvalue()
+    assert _privacy_page().body == "<p>Notre texte à nous.</p>"
+    call_command("setup_site", "--update-legal", stdout=StringIO())
+    assert _privacy_page().body == legal_page_body("confidentialite")
+
+
+def test_the_privacy_notice_says_what_is_kept_and_for_how_long():
+    notice = legal_page_body("confidentialite")
+    assert "chaque consultation est enregistrée" not in notice
+    for kept in (
+        "date de naissance",
+        "commune",
+        "tes réponses",
+        "Complémentaire santé solidaire",
+        "prime d'activité",
+        "France Travail",
+        "Le journal",
+        "cookies techniques",
+        "Chaque ouverture d'une fiche est notée dans le journal",
+        "« Mes données »",
+    ):
+        assert kept in notice, kept
+    # The periods it states are the ones the purge applies.
+    assert settings.INACTIVE_ACCOUNT_DELETE_AFTER_DAYS == 730
+    assert "pendant deux ans" in notice
+    assert settings.INACTIVE_ACCOUNT_NOTICE_DAYS == 30
+    assert "Trente jours avant" in notice
+    assert "deux ans" in terms_summary() and "trente jours" in terms_summary()
