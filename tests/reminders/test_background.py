@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reminders import services, tasks
+from reminders import emails, services, tasks
 from reminders.models import (
     ChunkState,
     DeadlineRule,
@@ -76,14 +76,14 @@ def test_a_learner_whose_calendar_fails_is_logged_and_skipped(
     good, bad = learners(3), learners(1, birth_date=date(2008, 2, 29))[0]
     deadlines_compute(learner=bad, today=TODAY)
     kept = calendars([bad])
-    real = services.occurrences_for
+    real = services.planning.occurrences_for
 
     def occurrences_for(*, birth_date, **kwargs):
         if birth_date == date(2008, 2, 29):
             raise ValueError("date impossible")
         return real(birth_date=birth_date, **kwargs)
 
-    monkeypatch.setattr(services, "occurrences_for", occurrences_for)
+    monkeypatch.setattr(services.planning, "occurrences_for", occurrences_for)
     with caplog.at_level(logging.INFO, logger="reminders"):
         counts = deadlines_compute_many(
             learner_ids=[bad.pk, *(u.pk for u in good)], today=TODAY
@@ -204,7 +204,7 @@ def test_poison_rows_fail_alone_and_every_good_row_goes_out(
     rows = list(due_rows)
     # A template that fails for one learner.
     template_victim = rows[3].learner
-    real_render = services.reminder_message.__globals__["render_to_string"]
+    real_render = emails.render_to_string
 
     def render_to_string(name, context, *args, **kwargs):
         if context["learner"].pk == template_victim.pk:
