@@ -20,7 +20,7 @@ from reminders.models import (
 from reminders.tasks import reminders_send_due
 from tests.factories import CommuneFactory
 from tests.smtp_sink import SmtpSink
-from tests.workers import Worker, real_broker
+from tests.workers import Worker, real_broker, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -72,15 +72,6 @@ def _due_reminders() -> int:
     return len(deadlines)
 
 
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"délai dépassé : {what}")
-
-
 def _send_due_through(worker: Worker) -> None:
     """What the beat does every few minutes, a few times over."""
     for _ in range(4):
@@ -119,7 +110,7 @@ def test_killed_workers_neither_lose_nor_double_reminders():
             # Killed while its 401st message was unfinished: the server dropped it,
             # and PostgreSQL rolled back its claim.
             assert sink.handler.count() == 400
-            _wait(lambda: sent.count() == 400, 10, "400 rappels enregistrés")
+            wait_for(lambda: sent.count() == 400, 10, "400 rappels enregistrés")
 
             kill, killed = _killer(second)
             sink.handler.interrupt("DATA", after=1000, action=kill)
@@ -131,8 +122,10 @@ def test_killed_workers_neither_lose_nor_double_reminders():
             assert sent.count() == 1000
 
             _send_due_through(last.start())  # two processes share what is left
-            _wait(lambda: not pending.exists(), 300, "tous les rappels envoyés")
-            _wait(lambda: sink.handler.count() >= total, 30, "tous les messages reçus")
+            wait_for(lambda: not pending.exists(), 300, "tous les rappels envoyés")
+            wait_for(
+                lambda: sink.handler.count() >= total, 30, "tous les messages reçus"
+            )
             time.sleep(1)  # anything late would show up now
         finally:
             first.kill()

@@ -22,7 +22,7 @@ from reminders.services import deadlines_sweep, deadlines_sweep_resume
 from reminders.tasks import reminders_dispatch
 from tests.factories import CommuneFactory
 from tests.smtp_sink import SmtpSink
-from tests.workers import Worker, real_broker
+from tests.workers import Worker, real_broker, wait_for
 
 from .conftest import TODAY, make_rule
 
@@ -32,15 +32,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 # high enough for a chunk of 50 on a busy machine.
 TIGHT_LIMITS = {"CELERY_TASK_SOFT_TIME_LIMIT": "3", "CELERY_TASK_TIME_LIMIT": "5"}
 NOW = "2027-01-04T10:00:00+01:00"  # a Monday morning in Paris
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"délai dépassé : {what}")
 
 
 def many_learners(number: int, prefix: str = "jeune") -> list[int]:
