@@ -118,24 +118,28 @@ def explain() -> str:
 
 
 def make_due(count: int) -> list[int]:
-    """`count` pending reminders (one per learner where possible) due at NOW; every
-    other reminder is pushed to later."""
+    """`count` pending reminders (one per learner as far as they go) due at NOW;
+    every other reminder is pushed to later."""
     # Nothing else due, whatever the real clock says (the beat runs on it).
     far = max(NOW, timezone.now()) + timedelta(days=1)
     ReminderDelivery.objects.filter(due_at__lte=far).update(
         due_at=far + timedelta(days=400)
     )
-    one_per_learner = {}
+    one_per_learner, others = {}, []
     for pk, learner_id in (
         ReminderDelivery.objects.filter(status=DeliveryStatus.PENDING)
         .order_by("pk")
         .values_list("pk", "learner_id")
         .iterator(chunk_size=10_000)
     ):
-        one_per_learner.setdefault(learner_id, pk)
+        if learner_id in one_per_learner:
+            others.append(pk)
+        else:
+            one_per_learner[learner_id] = pk
         if len(one_per_learner) == count:
             break
-    ids = list(one_per_learner.values())
+    # Learners past the age of every rule have none: a second reminder of others.
+    ids = list(one_per_learner.values()) + others[: count - len(one_per_learner)]
     for start in range(0, len(ids), 10_000):
         ReminderDelivery.objects.filter(pk__in=ids[start : start + 10_000]).update(
             due_at=NOW - timedelta(minutes=1)
