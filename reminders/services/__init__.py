@@ -16,7 +16,8 @@ from .planning import (
 )
 from .sending import (
     SendRun,
-    _claim_next,
+    _due_batch,
+    _due_batch_query,
     is_quiet_hour,
     reminder_delivery_retry,
     reminders_dispatch,
@@ -27,7 +28,8 @@ from .sweeps import deadlines_sweep, deadlines_sweep_chunk, deadlines_sweep_resu
 __all__ = [
     "ComputeCounts",
     "SendRun",
-    "_claim_next",
+    "_due_batch",
+    "_due_batch_query",
     "_deliveries",
     "deadline_mark_done",
     "deadlines_compute",

@@ -1,6 +1,7 @@
 """Reminder e-mails: senders that share the due rows, each sent exactly once."""
 
 import logging
+import random
 import smtplib
 import time as time_module
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from core.services import journal_record
 
-from ..emails import module_links, reminder_message
+from ..emails import ReminderTexts, reminder_message
 from ..errors import RemindersError
 from ..mailer import open_transport
 from ..models import (
@@ -83,33 +84,52 @@ def _commits_without_waiting_for_disk():
             cursor.execute("RESET synchronous_commit")
 
 
-# The next due reminder, locked until the transaction ends; other senders skip it.
-# Plain SQL on one table: the partial index reminder_pending_due serves it (the cost
-# follows what is due, not the number of learners), and PostgreSQL plans it in a
-# fraction of the time the ORM's five-table join took.
-CLAIM_SQL = (
-    f"SELECT id FROM {ReminderDelivery._meta.db_table} "  # noqa: S608 (no user input)
-    "WHERE status = %s AND due_at <= %s "
-    "ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+# A sender reads the due reminders a batch at a time, with everything their messages
+# need, then locks each row just before sending it: SKIP LOCKED lets another sender
+# take the rows in between, and the status check finds those it has already sent.
+# Plain SQL on one table: the primary key and a status check, a few microseconds.
+LOCK_SQL = (
+    f"SELECT attempts FROM {ReminderDelivery._meta.db_table} "  # noqa: S608 (no user input)
+    "WHERE id = %s AND status = %s AND due_at <= %s FOR UPDATE SKIP LOCKED"
 )
+MARK_SENT_SQL = (
+    f"UPDATE {ReminderDelivery._meta.db_table} "  # noqa: S608 (no user input)
+    "SET status = %s, sent_at = %s, attempts = %s WHERE id = %s"
+)
+BATCH_SIZE = 100
 
 
-def _claim_next(
-    now: datetime, rules: dict[int, DeadlineRule] | None = None
-) -> ReminderDelivery | None:
-    """Claim the next due reminder; `rules` (by id) saves reading its rule again."""
+def _due_batch_query(now: datetime):
+    return (
+        _due(now)
+        .select_related("deadline", "learner__reminder_settings")
+        .order_by("due_at")[:BATCH_SIZE]
+    )
+
+
+def _due_batch(now: datetime, rules: dict[int, DeadlineRule]) -> list[ReminderDelivery]:
+    """The next due reminders (oldest first, served by the partial index
+    reminder_pending_due), in random order: two senders reading the same batch
+    rarely reach for the same row at the same time."""
+    batch = list(_due_batch_query(now))
+    for delivery in batch:
+        rule = rules.get(delivery.deadline.rule_id)
+        if rule is not None:
+            delivery.deadline.rule = rule
+    random.shuffle(batch)
+    return batch
+
+
+def _lock(delivery: ReminderDelivery, now: datetime) -> bool:
+    """Lock the row until the transaction ends, if it is still due and no other
+    sender holds it."""
     with connection.cursor() as cursor:
-        cursor.execute(CLAIM_SQL, [DeliveryStatus.PENDING, now])
+        cursor.execute(LOCK_SQL, [delivery.pk, DeliveryStatus.PENDING, now])
         row = cursor.fetchone()
     if row is None:
-        return None
-    delivery = ReminderDelivery.objects.select_related(
-        "deadline", "learner__reminder_settings"
-    ).get(pk=row[0])
-    rule = (rules or {}).get(delivery.deadline.rule_id)
-    if rule is not None:
-        delivery.deadline.rule = rule
-    return delivery
+        return False
+    delivery.attempts = row[0]
+    return True
 
 
 @dataclass
@@ -152,10 +172,10 @@ def reminders_send_due(
     """Send the reminders that are due, each exactly once, until none is due or the
     time budget (seconds, well inside the task's time limit) is spent.
 
-    Rows are claimed one at a time with SKIP LOCKED, so any number of senders share
-    the work; the claim holds until the row is marked sent (see mailer.py for the
-    last step). A row that fails for any reason is recorded and logged, and the
-    others go on."""
+    Each row is locked with SKIP LOCKED just before it is sent, so any number of
+    senders share the work; the lock holds until the row is marked sent (see
+    mailer.py for the last step). A row that fails for any reason is recorded and
+    logged, and the others go on."""
     now = now or timezone.now()
     run = SendRun()
     if is_quiet_hour(now):
@@ -163,19 +183,19 @@ def reminders_send_due(
     stop_at = clock() + (budget or django_settings.REMINDERS_SEND_BUDGET)
     transport = open_transport()
     # Read once per run: a few rows each, needed by every message.
-    links = module_links()
+    texts = ReminderTexts()
     rules = {rule.pk: rule for rule in DeadlineRule.objects.all()}
     try:
         with _commits_without_waiting_for_disk():
-            while (
-                outcome := _send_next(
-                    now=now, transport=transport, links=links, rules=rules
-                )
-            ) is not None:
-                setattr(run, outcome, getattr(run, outcome) + 1)
-                if clock() >= stop_at:  # after a row: every sender makes progress
-                    run.exhausted = True
-                    break
+            while not run.exhausted and (batch := _due_batch(now, rules)):
+                for delivery in batch:
+                    outcome = _send(delivery, now=now, transport=transport, texts=texts)
+                    if outcome is None:
+                        continue  # another sender has it
+                    setattr(run, outcome, getattr(run, outcome) + 1)
+                    if clock() >= stop_at:  # after a row: every sender makes progress
+                        run.exhausted = True
+                        break
     finally:
         transport.close()
     logger.info(
@@ -189,14 +209,16 @@ def reminders_send_due(
     return run
 
 
-def _send_next(
-    *, now: datetime, transport, links: dict[int, str], rules: dict[int, DeadlineRule]
+def _send(
+    delivery: ReminderDelivery, *, now: datetime, transport, texts: ReminderTexts
 ) -> str | None:
-    """Claim, check, build and send the next due reminder. Returns what became of
-    it ("sent", "cancelled", "deferred", "failed"), or None when nothing is due."""
+    """Lock, check, build and send one due reminder. Returns what became of it
+    ("sent", "cancelled", "deferred", "failed"), or None when another sender has it.
+
+    The learner's settings were read with the batch, a moment ago: a change made
+    since then applies from the next batch."""
     with transaction.atomic():
-        delivery = _claim_next(now, rules)
-        if delivery is None:
+        if not _lock(delivery, now):
             return None
         settings = getattr(
             delivery.learner, "reminder_settings", None
@@ -204,7 +226,7 @@ def _send_next(
         try:
             # Python only (everything was read above): the transaction stays usable.
             reason = _skip_reason(delivery, settings)
-            message = None if reason else reminder_message(delivery, links=links)
+            message = None if reason else reminder_message(delivery, texts=texts)
         except Exception as error:  # noqa: BLE001 (one bad row never stops the rest)
             return _record_poison(delivery, error)
         if reason:
@@ -222,7 +244,11 @@ def _send_next(
             return _record_poison(delivery, error)
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = now
-        delivery.save(update_fields=["status", "sent_at", "attempts"])
+        with connection.cursor() as cursor:  # the hot path: no ORM to build it
+            cursor.execute(
+                MARK_SENT_SQL,
+                [delivery.status, delivery.sent_at, delivery.attempts, delivery.pk],
+            )
     try:
         transport.finish()
     except SMTP_ERRORS as error:

@@ -2,8 +2,8 @@
 beat) and a real SMTP server on loopback. Run with `make bench` (figures go to the
 README by hand).
 
-1. The due-scan (the claim of the next due reminder) at 10,000 and 100,000 learners
-   with their computed deadlines: it must stay flat.
+1. The due-scan (a sender's read of the next 100 due reminders) at 10,000 and
+   100,000 learners with their computed deadlines: it must stay flat.
 2. The nightly sweep through Celery with 2 worker processes, at 10,000 and 100,000
    learners: learners per second, and the cost per learner (it must stay flat).
 3. "Le matin de Parcoursup": N reminders (100,000 by default) due at the same
@@ -45,7 +45,12 @@ from reminders.models import (
     ReminderDelivery,
     ReminderSettings,
 )
-from reminders.services import _claim_next, _deliveries, occurrences_for
+from reminders.services import (
+    _deliveries,
+    _due_batch,
+    _due_batch_query,
+    occurrences_for,
+)
 from territories.models import Commune
 
 TODAY = date(2026, 11, 26)
@@ -96,25 +101,18 @@ def analyze() -> None:
 
 
 def due_scan_ms(repeat: int = 200) -> float:
-    """Median time of a sender's claim of the next due reminder (rolled back)."""
+    """Median time of a sender's read of the next batch of due reminders."""
+    rules = {rule.pk: rule for rule in DeadlineRule.objects.all()}
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
-        with transaction.atomic():
-            assert _claim_next(NOW) is not None
-            transaction.set_rollback(True)
+        assert len(_due_batch(NOW, rules)) == 100
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
 
 def explain() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN SELECT id FROM reminders_reminderdelivery "
-            "WHERE status = 'pending' AND due_at <= %s ORDER BY due_at LIMIT 1",
-            [NOW],
-        )
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return _due_batch_query(NOW).explain()
 
 
 def make_due(count: int) -> list[int]:
@@ -253,18 +251,18 @@ def morning_run(due_ids: list[int], processes: int, sink) -> float:
 def morning_benchmark(count: int) -> None:
     import smtplib
 
-    from reminders.emails import module_links, reminder_message
+    from reminders.emails import ReminderTexts, reminder_message
     from tests.smtp_sink import SmtpSink
 
     due_ids = make_due(count)
     assert len(due_ids) == count, len(due_ids)
-    links = module_links()
+    texts = ReminderTexts()
     payloads = []
     for start in range(0, count, 5000):
         for delivery in ReminderDelivery.objects.filter(
             pk__in=due_ids[start : start + 5000]
         ).select_related("deadline__rule", "learner"):
-            message = reminder_message(delivery, links=links)
+            message = reminder_message(delivery, texts=texts)
             payloads.append(
                 (
                     message.from_email,

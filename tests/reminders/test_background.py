@@ -202,12 +202,14 @@ def test_poison_rows_fail_alone_and_every_good_row_goes_out(
     due_rows, rules, monkeypatch, caplog
 ):
     rows = list(due_rows)
-    # A template that fails for one learner.
+    # A template that fails for one rule's text, which one learner's reminder uses.
     template_victim = rows[3].learner
+    broken = make_rule("CASSEE", timing="yearly", windows=[(TODAY, TODAY)])
+    PersonalDeadline.objects.filter(pk=rows[3].deadline_id).update(rule=broken)
     real_render = emails.render_to_string
 
     def render_to_string(name, context, *args, **kwargs):
-        if context["learner"].pk == template_victim.pk:
+        if context["rule"].pk == broken.pk:
             raise ValueError("gabarit cassé")
         return real_render(name, context, *args, **kwargs)
 

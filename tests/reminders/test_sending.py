@@ -5,8 +5,10 @@ import pytest
 from django.core import mail
 
 from reminders import tasks
+from reminders.emails import unsubscribe_url
 from reminders.models import DeliveryStatus, ReminderDelivery, ReminderSettings, Timing
 from reminders.services import deadlines_compute, reminders_send_due
+from tests.factories import LearnerProfileFactory
 
 from .conftest import TODAY, make_rule
 
@@ -55,6 +57,26 @@ def test_due_reminders_are_sent_once(due, learner):
     html = message.alternatives[0].content
     assert "Et si c'est manqué ?" in html
     assert [d.status for d in due] == [DeliveryStatus.SENT, DeliveryStatus.PENDING]
+
+
+def test_learners_sharing_a_reminder_each_get_their_own_name_and_link(due, learner):
+    """One text per reminder is rendered per run, then filled in for each learner."""
+    other = LearnerProfileFactory(
+        birth_date=date(2009, 3, 10), user__first_name="Zoé & <Léa>"
+    ).user
+    deadlines_compute(learner=other, today=TODAY)
+    assert send(paris(date(2027, 1, 3), 9, 5)) == 2
+    by_learner = {message.to[0]: message for message in mail.outbox}
+    mine, theirs = by_learner[learner.email], by_learner[other.email]
+    assert f"Bonjour {learner.first_name}," in mine.body
+    assert "Bonjour Zoé & <Léa>," in theirs.body
+    assert "Bonjour Zoé &amp; &lt;Léa&gt;," in theirs.alternatives[0].content
+    assert "<Léa>" not in theirs.alternatives[0].content
+    for message, person in ((mine, learner), (theirs, other)):
+        link = unsubscribe_url(learner=person)
+        assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+        assert link in message.body and link in message.alternatives[0].content
+    assert mine.subject == theirs.subject
 
 
 def test_task_run_twice_sends_one_email(due):
