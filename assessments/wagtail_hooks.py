@@ -1,7 +1,8 @@
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 
-from core.cms import NamedSnippetViewSet, YesNoColumn
+from core.cms import NamedSnippetViewSet, NotePanel, YesNoColumn
+from curriculum.presenters import question_version_note
 
 from .forms import QuestionAdminForm
 from .models import Question
@@ -23,7 +24,13 @@ class QuestionViewSet(NamedSnippetViewSet):
     ]
     list_filter = ["kind", "competency", "is_active"]
     search_fields = ["prompt"]
-    edit_handler = ObjectList(Question.panels, base_form_class=QuestionAdminForm)
+    edit_handler = ObjectList(
+        [
+            NotePanel(question_version_note, heading="Version du référentiel"),
+            *Question.panels,
+        ],
+        base_form_class=QuestionAdminForm,
+    )
 
 
 register_snippet(QuestionViewSet)

@@ -3,7 +3,7 @@ from a model's verbose_name (« Ajouter un(e) question », « Nouvel(le) : Quest
 « Ajouter un(e) réponses proposées », « True »): the project's viewsets, inline
 panels and listings say them whole instead."""
 
-from wagtail.admin.panels import InlinePanel
+from wagtail.admin.panels import InlinePanel, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
@@ -59,3 +59,24 @@ class YesNoColumn(Column):
 
     def get_value(self, instance):
         return "oui" if super().get_value(instance) else "non"
+
+
+class NotePanel(Panel):
+    """A short note computed from the object being edited (None when adding)."""
+
+    def __init__(self, note, **kwargs):
+        super().__init__(**kwargs)
+        self.note = note
+
+    def clone_kwargs(self):
+        return {**super().clone_kwargs(), "note": self.note}
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "core/panels/note_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["note"] = self.panel.note(
+                self.instance if self.instance.pk else None
+            )
+            return context

@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from wagtail.admin.panels import ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CopyView, EditView, SnippetViewSetGroup
 
 from accounts.models import TermsVersion
-from core.cms import NamedSnippetViewSet, YesNoColumn
+from core.cms import NamedSnippetViewSet, NotePanel, YesNoColumn
 
 from .models import FROZEN_MESSAGE, Competency, Framework, Procedure
+from .presenters import competency_version_note
 
 
 class FrameworkPermissionPolicy(ModelPermissionPolicy):
@@ -43,6 +45,12 @@ class CompetencyViewSet(NamedSnippetViewSet):
         YesNoColumn("requires_in_person", label="Validation en personne"),
     ]
     search_fields = ["code", "label"]
+    edit_handler = ObjectList(
+        [
+            NotePanel(competency_version_note, heading="Version du référentiel"),
+            *Competency.panels,
+        ]
+    )
 
 
 class FrameworkEditView(EditView):
