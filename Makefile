@@ -4,6 +4,10 @@ UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# The site's public address, in every link it sends (e-mails, calendar, CMS):
+# make run's own address unless told otherwise (HOST=0.0.0.0:8080 listens on every
+# interface; then SITE_URL=http://<this machine's address>:8080).
+SITE_URL ?= http://$(HOST)
 
 # Services mode and tests: the local PostgreSQL and Redis unless told otherwise.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/majorite_prete
@@ -24,9 +28,9 @@ install: $(VENV)/.installed
 ## Embedded mode: SQLite, tasks in-process, e-mails in var/mail, demo data.
 run: install
 	mkdir -p var
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py load_demo
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=true SITE_URL=$(SITE_URL) $(BIN)/python manage.py migrate --noinput
+	DEBUG=true SITE_URL=$(SITE_URL) $(BIN)/python manage.py load_demo
+	DEBUG=true SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST)
 
 ## The whole test suite, against PostgreSQL and Redis (see DATABASE_URL, CELERY_BROKER_URL).
 test: install

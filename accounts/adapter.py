@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
+from core.links import site_link
+
 from .permissions import has_any_staff_role
 from .selectors import role_invitation_get_valid
 
@@ -31,6 +33,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_onboarded or user.is_staff or has_any_staff_role(user):
             return None
         return reverse("accounts:onboarding")
+
+    # The links allauth puts in its e-mails, built from the request's address.
+    EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
+
+    def send_mail(self, template_prefix, email, context):
+        links = {
+            key: site_link(context[key]) for key in self.EMAIL_LINKS if key in context
+        }
+        super().send_mail(template_prefix, email, {**context, **links})
 
     def get_login_redirect_url(self, request):
         return self._next_step_url(request) or super().get_login_redirect_url(request)

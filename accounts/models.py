@@ -127,6 +127,11 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Coordinateur·rice de territoire"
 
 
+# The CMS group of the people who write the modules, questions and deadline rules
+# (not a territorial role: it holds no EPCI). `setup_site` gives it its rights.
+EDITORS_GROUP = "Éditeurs"
+
+
 class RoleMembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)

@@ -1,12 +1,15 @@
 import uuid
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
+
+from core.cms import NamedInlinePanel
 
 
 class QuestionKind(models.TextChoices):
@@ -34,12 +37,18 @@ class Question(ClusterableModel):
     is_active = models.BooleanField("en service", default=True)
 
     panels = [
-        FieldPanel("competency"),
+        # A plain list: Wagtail's chooser says « Choisir un autre compétence ».
+        FieldPanel("competency", widget=forms.Select),
         FieldPanel("kind"),
         FieldPanel("prompt"),
         FieldPanel("explanation"),
         FieldPanel("is_active"),
-        InlinePanel("choices", label="réponses proposées", min_num=2),
+        NamedInlinePanel(
+            "choices",
+            label="réponses proposées",
+            add_label="Ajouter une réponse",
+            min_num=2,
+        ),
     ]
 
     class Meta:

@@ -12,6 +12,17 @@ def framework_current() -> Framework | None:
     return Framework.objects.published().order_by("-published_at", "-version").first()
 
 
+def framework_versions_with(competency_id: int | None) -> list[Framework]:
+    """The framework versions a competency belongs to, oldest first."""
+    if competency_id is None:
+        return []
+    return list(
+        Framework.objects.filter(competencies=competency_id)
+        .only("version", "published_at")
+        .order_by("version")
+    )
+
+
 def module_list() -> QuerySet[ModulePage]:
     """Live modules in the page tree's order, with their competencies."""
     return ModulePage.objects.live().order_by("path").prefetch_related("competencies")

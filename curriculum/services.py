@@ -1,11 +1,23 @@
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from django.db.models import Q
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
-from accounts.models import TermsVersion
+from accounts.models import EDITORS_GROUP, TermsVersion
 
 from .content import (
     LEGAL_PAGES,
@@ -14,7 +26,7 @@ from .content import (
     terms_summary,
     was_shipped_before,
 )
-from .models import HomePage, LegalPage
+from .models import HomePage, LegalPage, ModuleIndexPage
 
 HOME_INTRO = (
     "À 18 ans, beaucoup de démarches arrivent d'un coup : compte bancaire, "
@@ -22,6 +34,30 @@ HOME_INTRO = (
     "à ton rythme, et tu sais où trouver de l'aide près de chez toi. Une erreur n'est "
     "presque jamais définitive."
 )
+MODULES_INTRO = (
+    "Des modules courts pour faire tes démarches toi-même. Commence par celui que "
+    "tu veux : chacun se termine par un petit quiz."
+)
+
+# What the editors write, by app: they add, change and delete these in the CMS
+# (snippets have no draft: saving one publishes it).
+EDITOR_CONTENT_MODELS = {
+    "curriculum": ["competency", "framework", "procedure"],
+    "assessments": ["question"],
+    "reminders": ["deadlinerule"],
+    "wagtailimages": ["image"],
+    "wagtaildocs": ["document"],
+}
+# On the modules' page tree: write, publish, and lock a page while reworking it.
+EDITOR_PAGE_PERMISSIONS = [
+    "add_page",
+    "change_page",
+    "publish_page",
+    "lock_page",
+    "unlock_page",
+]
+REVIEW_WORKFLOW = "Relecture"
+REVIEW_TASK = "Relecture par l'équipe éditoriale"
 
 
 @transaction.atomic
@@ -43,17 +79,25 @@ def site_setup() -> HomePage:
         )
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True
-        )
-    elif site.root_page_id != home.pk:
-        previous = site.root_page
+        site = Site(root_page=home, is_default_site=True)
+    previous = site.root_page if site.pk else None
+    if previous is None or previous.pk != home.pk:
         site.root_page = home
         site.site_name = "Majorité prête"
-        site.save()
-        # Wagtail's placeholder "Welcome" page has no content of ours.
-        if type(previous.specific) is Page and previous.depth == 2:
-            previous.delete()
+    # Wagtail's own links (a page's full address, in the CMS e-mails) start with
+    # the site's public address, like every other link the site sends.
+    address = urlsplit(settings.SITE_URL)
+    site.hostname = address.hostname
+    site.port = address.port or (443 if address.scheme == "https" else 80)
+    site.save()
+    # Wagtail's placeholder "Welcome" page has no content of ours.
+    if (
+        previous is not None
+        and previous.pk != home.pk
+        and type(previous.specific) is Page
+        and previous.depth == 2
+    ):
+        previous.delete()
     existing = set(LegalPage.objects.values_list("kind", flat=True))
     for page in LEGAL_PAGES:
         if page["kind"] not in existing:
@@ -67,7 +111,60 @@ def site_setup() -> HomePage:
     TermsVersion.objects.get_or_create(
         version=TERMS_VERSION, defaults={"summary": terms_summary()}
     )
+    editors_setup(modules=module_index_ensure(home=home))
     return home
+
+
+def module_index_ensure(*, home: HomePage) -> ModuleIndexPage:
+    """« Les modules » (/modules/, linked from every page), under the home page."""
+    index = ModuleIndexPage.objects.first()
+    if index is None:
+        index = home.add_child(
+            instance=ModuleIndexPage(
+                title="Les modules", slug="modules", intro=MODULES_INTRO
+            )
+        )
+    return index
+
+
+@transaction.atomic
+def editors_setup(*, modules: ModuleIndexPage) -> Group:
+    """The editors group publishes the modules, questions and deadline rules itself;
+    an editor may also ask a colleague for a second read (workflow « Relecture »,
+    approved by any editor). Idempotent, and only adds: a right or workflow an
+    administrator gave in the CMS is never taken away."""
+    editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    content = Q()
+    for app_label, models in EDITOR_CONTENT_MODELS.items():
+        content |= Q(
+            content_type__app_label=app_label,
+            codename__in=[
+                f"{action}_{model}"
+                for model in models
+                for action in ("add", "change", "delete", "choose")
+            ],
+        )
+    editors.permissions.add(
+        *Permission.objects.filter(
+            content | Q(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+    )
+    for permission in Permission.objects.filter(
+        content_type__app_label="wagtailcore", codename__in=EDITOR_PAGE_PERMISSIONS
+    ):
+        GroupPagePermission.objects.get_or_create(
+            group=editors, page=modules, permission=permission
+        )
+    workflow, _ = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW)
+    task = GroupApprovalTask.objects.filter(name=REVIEW_TASK).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=REVIEW_TASK)
+        task.groups.add(editors)
+    WorkflowTask.objects.get_or_create(
+        workflow=workflow, task=task, defaults={"sort_order": 0}
+    )
+    WorkflowPage.objects.get_or_create(page=modules, defaults={"workflow": workflow})
+    return editors
 
 
 @dataclass

@@ -1,19 +1,17 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from wagtail.admin.panels import ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import (
-    CopyView,
-    EditView,
-    SnippetViewSet,
-    SnippetViewSetGroup,
-)
+from wagtail.snippets.views.snippets import CopyView, EditView, SnippetViewSetGroup
 
 from accounts.models import TermsVersion
+from core.cms import NamedSnippetViewSet, NotePanel, YesNoColumn
 
 from .models import FROZEN_MESSAGE, Competency, Framework, Procedure
+from .presenters import competency_version_note
 
 
 class FrameworkPermissionPolicy(ModelPermissionPolicy):
@@ -35,12 +33,24 @@ class CompetencyPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_permission_for_instance(user, action, instance)
 
 
-class CompetencyViewSet(SnippetViewSet):
+class CompetencyViewSet(NamedSnippetViewSet):
     model = Competency
     icon = "tick-inverse"
     menu_label = "Compétences"
-    list_display = ["code", "label", "requires_in_person"]
+    add_item_label = "Ajouter une compétence"
+    new_item_label = "Nouvelle compétence"
+    list_display = [
+        "code",
+        "label",
+        YesNoColumn("requires_in_person", label="Validation en personne"),
+    ]
     search_fields = ["code", "label"]
+    edit_handler = ObjectList(
+        [
+            NotePanel(competency_version_note, heading="Version du référentiel"),
+            *Competency.panels,
+        ]
+    )
 
 
 class FrameworkEditView(EditView):
@@ -77,27 +87,33 @@ class FrameworkCopyView(CopyView):
         return draft
 
 
-class FrameworkViewSet(SnippetViewSet):
+class FrameworkViewSet(NamedSnippetViewSet):
     model = Framework
     icon = "list-ul"
     menu_label = "Référentiels"
+    add_item_label = "Ajouter un référentiel"
+    new_item_label = "Nouveau référentiel"
     list_display = ["name", "version", "published_at"]
     edit_view_class = FrameworkEditView
     copy_view_class = FrameworkCopyView
 
 
-class ProcedureViewSet(SnippetViewSet):
+class ProcedureViewSet(NamedSnippetViewSet):
     model = Procedure
     icon = "form"
     menu_label = "Démarches"
+    add_item_label = "Ajouter une démarche"
+    new_item_label = "Nouvelle démarche"
     list_display = ["title", "institution", "online_service_url"]
     search_fields = ["title", "institution"]
 
 
-class TermsVersionViewSet(SnippetViewSet):
+class TermsVersionViewSet(NamedSnippetViewSet):
     model = TermsVersion
     icon = "doc-full"
     menu_label = "Conditions d'utilisation"
+    add_item_label = "Ajouter une version des conditions d'utilisation"
+    new_item_label = "Nouvelle version des conditions d'utilisation"
     list_display = ["version", "effective_from"]
 
 

@@ -11,13 +11,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from assessments.models import Choice, Question
-from curriculum.models import (
-    Competency,
-    Framework,
-    ModuleIndexPage,
-    ModulePage,
-    Procedure,
-)
+from curriculum.models import Competency, Framework, ModulePage, Procedure
+from curriculum.services import module_index_ensure
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "curriculum/content/demo"
 FRAMEWORK_VERSION = 1
@@ -113,18 +108,7 @@ def curriculum_load(*, home, now: datetime) -> Framework:
         framework.competencies = list(competencies.values())
         framework.save()
 
-    index = ModuleIndexPage.objects.first()
-    if index is None:
-        index = home.add_child(
-            instance=ModuleIndexPage(
-                title="Les modules",
-                slug="modules",
-                intro=(
-                    "Sept modules courts pour faire tes démarches toi-même. Commence "
-                    "par celui que tu veux : chacun se termine par un petit quiz."
-                ),
-            )
-        )
+    index = module_index_ensure(home=home)
     existing = set(ModulePage.objects.values_list("slug", flat=True))
     for path in sorted((CONTENT_DIR / "modules").glob("*.toml")):
         module = _read(path)

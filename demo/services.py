@@ -6,11 +6,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, RoleMembership, User
+from accounts.models import EDITORS_GROUP, Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard, role_membership_create
 from curriculum.services import site_setup
@@ -92,15 +92,8 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
         starts_on=date(2026, 9, 1),
         ends_on=date(2027, 8, 31),
     )
-    editors = Group.objects.filter(name="Editors").first()
-    if editors:
-        editors.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label__in=["curriculum", "assessments", "reminders"],
-                codename__regex=r"^(add|change|delete)_"
-                r"(competency|framework|procedure|question|deadlinerule)$",
-            )
-        )
+    # Its rights come with the site (setup_site).
+    editors = Group.objects.get(name=EDITORS_GROUP)
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first()
         if user is None:
@@ -121,7 +114,7 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
         ):
             # Directly, without invitation; the staff-account rule still holds.
             role_membership_create(actor=None, user=user, role=account.role, epci=epci)
-        if account.editor and editors:
+        if account.editor:
             user.groups.add(editors)
     learner = User.objects.get(email=DEMO_ACCOUNTS[0].email)
     if not learner.is_onboarded:

@@ -15,11 +15,11 @@ from wagtail.snippets.views.snippets import (
     EditView,
     HistoryView,
     IndexView,
-    SnippetViewSet,
     SnippetViewSetGroup,
     UsageView,
 )
 
+from core.cms import NamedSnippetViewSet
 from territories.models import EPCI, Commune
 
 from . import access
@@ -113,10 +113,12 @@ class HelpPlaceFilterSet(WagtailFilterSet):
         fields = ["epci", "commune"]
 
 
-class HelpPlaceViewSet(SnippetViewSet):
+class HelpPlaceViewSet(NamedSnippetViewSet):
     model = HelpPlace
     icon = "site"
     menu_label = "Lieux d'aide"
+    add_item_label = "Ajouter un lieu d'aide"
+    new_item_label = "Nouveau lieu d'aide"
     menu_name = "lieux-d-aide"
     list_display = [
         "nom",

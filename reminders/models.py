@@ -1,5 +1,6 @@
 import secrets
 
+from django import forms
 from django.conf import settings
 from django.core.validators import (
     MaxValueValidator,
@@ -10,8 +11,10 @@ from django.db import models
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
+
+from core.cms import NamedInlinePanel
 
 from .timing import Offset
 
@@ -123,7 +126,8 @@ class DeadlineRule(ClusterableModel):
                 FieldPanel("code"),
                 FieldPanel("title"),
                 FieldPanel("module"),
-                FieldPanel("procedure"),
+                # A plain list: Wagtail's chooser says « Choisir un autre démarche ».
+                FieldPanel("procedure", widget=forms.Select),
                 FieldPanel("body"),
                 FieldPanel("official_url"),
             ],
@@ -153,7 +157,11 @@ class DeadlineRule(ClusterableModel):
                 ),
                 FieldRowPanel([FieldPanel("opens_day"), FieldPanel("closes_day")]),
                 FieldPanel("event"),
-                InlinePanel("windows", label="fenêtres annuelles"),
+                NamedInlinePanel(
+                    "windows",
+                    label="fenêtres annuelles",
+                    add_label="Ajouter une fenêtre annuelle",
+                ),
             ],
             "Calendrier",
         ),

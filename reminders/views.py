@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import learner_required
+from core.links import site_link
 
 from . import selectors, services
 from .errors import RemindersError
@@ -15,10 +16,8 @@ from .forms import EventDatesForm, PreferencesForm
 from .models import EventKind
 
 
-def _feed_url(request, settings) -> str:
-    return request.build_absolute_uri(
-        reverse("reminders:feed", args=[settings.feed_token])
-    )
+def _feed_url(settings) -> str:
+    return site_link(reverse("reminders:feed", args=[settings.feed_token]))
 
 
 @learner_required
@@ -48,7 +47,7 @@ def planning(request):
             "planning": selectors.planning_for(learner=request.user, today=today),
             "form": form,
             "settings": settings,
-            "feed_url": _feed_url(request, settings),
+            "feed_url": _feed_url(settings),
         },
         status=400 if form.errors else 200,
     )

@@ -3,20 +3,29 @@ from django.urls import include, path, reverse_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+
+from core.cms import NamedSnippetViewSet, YesNoColumn
 
 from .admin_views import OperationsView
 from .models import DeadlineRule, SweepTrigger
 from .tasks import deadlines_sweep
 
 
-class DeadlineRuleViewSet(SnippetViewSet):
+class DeadlineRuleViewSet(NamedSnippetViewSet):
     model = DeadlineRule
     icon = "date"
     menu_label = "Échéances"
     menu_order = 310
     add_to_admin_menu = True
-    list_display = ["code", "title", "timing", "severity", "is_active"]
+    add_item_label = "Ajouter une règle d'échéance"
+    new_item_label = "Nouvelle règle d'échéance"
+    list_display = [
+        "code",
+        "title",
+        "timing",
+        "severity",
+        YesNoColumn("is_active", label="En service"),
+    ]
     list_filter = ["timing", "severity", "is_active"]
     search_fields = ["code", "title"]
 

@@ -2,8 +2,9 @@ from datetime import date
 
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 
-from accounts.models import LearnerProfile, Role, RoleMembership, User
+from accounts.models import EDITORS_GROUP, LearnerProfile, Role, RoleMembership, User
 from territories.models import EPCI, Commune
 
 
@@ -25,6 +26,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(
                 user=user, email=user.email, verified=True, primary=True
             )
+
+
+class EditorFactory(UserFactory):
+    """A member of the editors group, with the rights `setup_site` gives it (use
+    the `site` fixture)."""
+
+    @factory.post_generation
+    def editor(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=EDITORS_GROUP))
 
 
 class EPCIFactory(factory.django.DjangoModelFactory):

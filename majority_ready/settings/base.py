@@ -9,6 +9,7 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -53,9 +54,14 @@ def embedded_secret_key() -> str:
 
 
 SECRET_KEY = required("SECRET_KEY", "") or embedded_secret_key()
-ALLOWED_HOSTS = required("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The site's public address: every absolute link it sends (e-mails, calendar feed,
+# CMS e-mails) starts with it. `make run` sets it to its own address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Embedded mode also answers at SITE_URL's host (a classroom reaching this machine).
+ALLOWED_HOSTS = required(
+    "ALLOWED_HOSTS", f"127.0.0.1,localhost,{urlsplit(SITE_URL).hostname}"
+).split(",")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 PROJECT_APPS = [
     "core",
@@ -325,6 +331,7 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# The CMS e-mails' links (review requests, approvals, comments).
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import EDITORS_GROUP, Role
 from core.models import JournalEntry
 from curriculum.models import Framework
 from directory import standard
@@ -25,7 +25,7 @@ from directory.models import HelpPlace
 from directory.services import help_places_import
 from territories.models import EPCI, Commune
 from tests.directory.places import csv_bytes, csv_row
-from tests.factories import RoleMembershipFactory, UserFactory
+from tests.factories import EditorFactory, RoleMembershipFactory, UserFactory
 from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
@@ -232,12 +232,10 @@ def test_a_revoked_coordinator_has_no_cms(client, directory):
 def test_an_editor_with_django_permissions_still_cannot_edit_places(
     client, site, place_a
 ):
-    editor = UserFactory()
-    editors = Group.objects.get(name="Editors")
-    editors.permissions.add(
+    editor = EditorFactory()
+    Group.objects.get(name=EDITORS_GROUP).permissions.add(
         *Permission.objects.filter(content_type__app_label="directory")
     )
-    editor.groups.add(editors)
     client.force_login(editor)
     assert client.get("/cms/").status_code == 200
     assert "lieux-d-aide" not in menu_names(client.get("/cms/"))

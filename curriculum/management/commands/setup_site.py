@@ -5,7 +5,9 @@ from curriculum.services import legal_pages_refresh, site_setup
 
 class Command(BaseCommand):
     help = (
-        "Crée la page d'accueil, les pages légales et les conditions d'utilisation, "
+        "Crée la page d'accueil, la liste des modules, les pages légales et les "
+        "conditions d'utilisation, donne au groupe Éditeurs ses droits dans le CMS "
+        "(et le circuit « Relecture »), accorde l'adresse du site Wagtail à SITE_URL, "
         "et met à jour le texte des pages légales jamais modifiées dans le CMS."
     )
 
