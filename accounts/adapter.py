@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from core.links import site_link
 
-from .permissions import has_any_staff_role
-from .selectors import role_invitation_get_valid
+from .selectors import role_invitation_get_valid, staff_access_get
 
 # The token of the invitation being looked at (views.role_invitation), kept in the
 # session so that it leaves the address bar and survives signing in or signing up.
@@ -12,8 +11,9 @@ INVITATION_SESSION_KEY = "accounts_role_invitation"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """After any login: back to the invitation being accepted, if any; otherwise a
-    learner who has no profile yet goes to the onboarding."""
+    """After any login: back to the invitation being accepted, if any; otherwise
+    staff go to their home (/espace/), and a learner who has no profile yet goes to
+    the onboarding."""
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,
@@ -30,7 +30,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if token and role_invitation_get_valid(token=token):
             return reverse("accounts:role-invitation")
         user = request.user
-        if user.is_onboarded or user.is_staff or has_any_staff_role(user):
+        if staff_access_get(user=user).is_staff_account:
+            return reverse("accounts:staff-home")
+        if user.is_onboarded:
             return None
         return reverse("accounts:onboarding")
 

@@ -1,16 +1,28 @@
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from .selectors import staff_access_get
+
+LEARNER_PAGES_ONLY = (
+    "Cette page fait partie du parcours des jeunes : ton compte professionnel n'en a "
+    "pas. Voici ce que ton rôle te permet de faire."
+)
+
 
 def learner_required(view):
-    """Logged in, with a completed profile; otherwise on to the onboarding."""
+    """Logged in, with a completed profile; otherwise on to the onboarding, or, for
+    a staff account (never asked for a learner's profile), to its own home."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_onboarded:
+            if staff_access_get(user=request.user).is_staff_account:
+                messages.info(request, LEARNER_PAGES_ONLY)
+                return redirect("accounts:staff-home")
             return redirect("accounts:onboarding")
         return view(request, *args, **kwargs)
 

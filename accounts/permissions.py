@@ -49,9 +49,3 @@ def user_can(user, action: Action, obj) -> bool:
     if allowed is None:
         return True
     return _epci_of(obj) in allowed
-
-
-def has_any_staff_role(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or RoleMembership.objects.active().filter(user=user).exists()
-    )

@@ -1,8 +1,11 @@
+from dataclasses import dataclass
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from territories.models import EPCI
@@ -14,7 +17,7 @@ from .models import (
     TermsVersion,
     invitation_token_hash,
 )
-from .permissions import Action, epci_ids_for
+from .permissions import ROLES_FOR_ACTION, Action, epci_ids_for
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -82,6 +85,78 @@ def user_holds_staff_role(*, user) -> bool:
     return RoleMembership.objects.active().filter(user_id=user.pk).exists()
 
 
+@dataclass(frozen=True)
+class StaffAccess:
+    """What an account opens beyond a learner's pages: its active roles, and the
+    CMS through Django permissions (editors, superusers)."""
+
+    memberships: tuple[RoleMembership, ...]
+    edits_content: bool
+    is_superuser: bool
+    is_staff: bool
+
+    def holds(self, role: str) -> bool:
+        return any(membership.role == role for membership in self.memberships)
+
+    def may(self, action: Action) -> bool:
+        """Somewhere (the same rule as `accounts.permissions`)."""
+        return self.is_superuser or any(
+            membership.role in ROLES_FOR_ACTION[action]
+            for membership in self.memberships
+        )
+
+    @property
+    def manages_roles(self) -> bool:
+        return self.may(Action.ROLE_GRANT)
+
+    @property
+    def manages_help_places(self) -> bool:
+        return self.may(Action.HELP_PLACE_MANAGE)
+
+    @property
+    def is_staff_account(self) -> bool:
+        """Never asked for a learner's profile; its home is /espace/."""
+        return bool(self.memberships) or self.edits_content or self.is_staff
+
+
+NO_STAFF_ACCESS = StaffAccess(
+    (), edits_content=False, is_superuser=False, is_staff=False
+)
+_STAFF_ACCESS_CACHE = "_staff_access"
+
+
+def _has_cms_permission(user) -> bool:
+    """Django's own permission check for the CMS (direct or through a group), in one
+    query: the header asks it on every page."""
+    return Permission.objects.filter(
+        Q(user=user) | Q(group__user=user),
+        content_type__app_label="wagtailadmin",
+        codename="access_admin",
+    ).exists()
+
+
+def staff_access_get(*, user) -> StaffAccess:
+    """Kept on the user object: the header, the page and the login redirect of one
+    request ask it once (two queries for a learner, one for a superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return NO_STAFF_ACCESS
+    if not hasattr(user, _STAFF_ACCESS_CACHE):
+        memberships = tuple(
+            RoleMembership.objects.active()
+            .filter(user_id=user.pk)
+            .select_related("epci")
+            .order_by("epci__name", "role")
+        )
+        access = StaffAccess(
+            memberships,
+            edits_content=user.is_superuser or _has_cms_permission(user),
+            is_superuser=user.is_superuser,
+            is_staff=user.is_staff,
+        )
+        setattr(user, _STAFF_ACCESS_CACHE, access)
+    return getattr(user, _STAFF_ACCESS_CACHE)
+
+
 def terms_current() -> TermsVersion | None:
     return (
         TermsVersion.objects.filter(effective_from__lte=timezone.now())
@@ -109,3 +184,13 @@ def personal_data_export(*, user, now=None) -> dict:
     for section, data in personal_data_sections(user=user):
         document[section.key] = data
     return document
+
+
+def home_url_for(*, user) -> str:
+    """Where a person starts: the staff home (which also links a learner's pages,
+    for an account that has both), the learner's journey, or the site's home."""
+    if staff_access_get(user=user).is_staff_account:
+        return reverse("accounts:staff-home")
+    if user.is_authenticated and user.is_onboarded:
+        return reverse("assessments:dashboard")
+    return "/"

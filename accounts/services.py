@@ -411,13 +411,45 @@ def role_invitation_accept(
     return membership
 
 
+def role_revoke_check(*, membership: RoleMembership) -> None:
+    """An EPCI always keeps one active coordinator: who else would give roles?
+    The confirmation page asks it too, to say so before anyone clicks."""
+    if membership.role != Role.COORDINATOR:
+        return
+    others = (
+        RoleMembership.objects.active()
+        .filter(epci_id=membership.epci_id, role=Role.COORDINATOR)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise AccountsError(
+            f"{membership.user.email} est la seule personne qui coordonne "
+            f"{membership.epci.name} : ce rôle ne peut pas être retiré. Invite "
+            "d'abord une autre personne à coordonner ce territoire ; quand elle "
+            "aura accepté, tu pourras retirer ce rôle."
+        )
+
+
 def role_revoke(*, actor, membership: RoleMembership) -> RoleMembership:
     if not user_can(actor, Action.ROLE_REVOKE, membership):
         raise AccountsError("Tu ne peux pas retirer ce rôle.")
     with transaction.atomic():
-        locked = RoleMembership.objects.select_for_update().get(pk=membership.pk)
+        # The EPCI's coordinators, locked in one order: two coordinators removing
+        # each other at the same moment cannot both succeed.
+        list(
+            RoleMembership.objects.active()
+            .filter(epci_id=membership.epci_id, role=Role.COORDINATOR)
+            .select_for_update()
+            .order_by("pk")
+        )
+        locked = (
+            RoleMembership.objects.select_for_update(of=("self",))
+            .select_related("user", "epci")
+            .get(pk=membership.pk)
+        )
         if locked.revoked_at is not None:
             raise AccountsError("Ce rôle a déjà été retiré.")
+        role_revoke_check(membership=locked)
         locked.revoked_at = timezone.now()
         locked.revoked_by = actor
         locked.save(update_fields=["revoked_at", "revoked_by"])

@@ -20,6 +20,7 @@ urlpatterns = [
         views.account_delete,
         name="account-delete",
     ),
+    path("espace/", views.staff_home, name="staff-home"),
     path("espace/roles/", views.role_list, name="role-list"),
     path("espace/roles/<id:pk>/retirer/", views.role_revoke, name="role-revoke"),
     path(

@@ -58,6 +58,23 @@ def onboarding(request):
     return render(request, "accounts/onboarding.html", {"form": form, "terms": terms})
 
 
+@login_required
+def staff_home(request):
+    """Each role's home: what it can do today, and its tools."""
+    access = selectors.staff_access_get(user=request.user)
+    if not access.is_staff_account:
+        return redirect(selectors.home_url_for(user=request.user))
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "access": access,
+            "informs": access.holds(Role.INFORMER),
+            "school_staff": access.holds(Role.SCHOOL_STAFF),
+        },
+    )
+
+
 def _require_coordinator(user):
     if not user.is_authenticated:
         raise PermissionDenied
@@ -188,19 +205,36 @@ def role_invitation(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def role_revoke(request, pk: int):
+    """GET asks for confirmation (a page: no script needed), POST revokes."""
     _require_coordinator(request.user)
     membership = selectors.role_membership_get_for_user(user=request.user, pk=pk)
     if membership is None:
         raise Http404("Ce rôle n'existe pas ou n'est pas de ton territoire.")
+    if request.method == "POST":
+        try:
+            services.role_revoke(actor=request.user, membership=membership)
+        except AccountsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Rôle retiré à {membership.user.email}.")
+        return redirect("accounts:role-list")
     try:
-        services.role_revoke(actor=request.user, membership=membership)
+        services.role_revoke_check(membership=membership)
     except AccountsError as error:
-        messages.error(request, error.message)
+        refusal = error.message
     else:
-        messages.success(request, f"Rôle retiré à {membership.user.email}.")
-    return redirect("accounts:role-list")
+        refusal = ""
+    return render(
+        request,
+        "accounts/role_revoke_confirm.html",
+        {
+            "membership": membership,
+            "refusal": refusal,
+            "own_role": membership.user_id == request.user.pk,
+        },
+    )
 
 
 def commune_suggestions(request):

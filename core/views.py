@@ -1,9 +1,18 @@
-from django.http import Http404, JsonResponse
+from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from . import selectors
+from .errors import AccessRefused
+
+# The public API answers in JSON, errors included, in the shape of its own refusals
+# (see directory/api.py): {"message": …, "erreurs": {name: [reasons]}}.
+API_PREFIX = "/api/"
 
 
 @never_cache
@@ -49,3 +58,73 @@ def dev_outbox_message(request, key: str):
     if message is None:
         raise Http404("Ce courriel n'existe pas.")
     return render(request, "core/dev_outbox_message.html", {"message": message})
+
+
+# Error pages (handler400, 403, 404, 500 in the root URLconf). They never read
+# request.GET or request.POST: the error may be that they cannot be parsed.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _api_error(status: int, message: str, name: str, reason: str) -> JsonResponse:
+    response = JsonResponse(
+        {"message": message, "erreurs": {name: [reason]}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _bad_request_reason(exception) -> str:
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            "Trop de paramètres : une requête en compte au plus "
+            f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}."
+        )
+    return "La requête est mal formée ou trop grande."
+
+
+@requires_csrf_token
+def bad_request(request, exception):
+    reason = _bad_request_reason(exception)
+    if _is_api(request):
+        return _api_error(400, "Requête refusée.", "requete", reason)
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception):
+    # Only the project's own refusals are worded for the person refused.
+    reason = str(exception) if isinstance(exception, AccessRefused) else ""
+    if _is_api(request):
+        return _api_error(403, "Accès refusé.", "acces", reason or "Accès refusé.")
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception):
+    if _is_api(request):
+        return _api_error(
+            404,
+            "Introuvable.",
+            "adresse",
+            "Cette adresse n'existe pas dans l'API ; voir /api/v1/openapi.json.",
+        )
+    return render(request, "404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request):
+    """Rendered without the request's context processors: nothing here may need
+    the database, which may be the very thing that failed."""
+    if _is_api(request):
+        return _api_error(
+            500,
+            "Erreur du serveur.",
+            "serveur",
+            "Une erreur s'est produite de notre côté. Réessaie dans quelques minutes.",
+        )
+    return HttpResponseServerError(loader.get_template("500.html").render())

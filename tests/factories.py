@@ -2,7 +2,7 @@ from datetime import date
 
 import factory
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import EDITORS_GROUP, LearnerProfile, Role, RoleMembership, User
 from territories.models import EPCI, Commune
@@ -77,3 +77,17 @@ class RoleMembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.COORDINATOR
     epci = factory.SubFactory(EPCIFactory)
+
+
+def content_editor(**kwargs) -> User:
+    """An editor of content: CMS access through a group, like Wagtail's "Editors"
+    (made here, as a database emptied by a live-server test no longer has it)."""
+    group, _ = Group.objects.get_or_create(name="Rédaction des contenus")
+    group.permissions.add(
+        Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+    )
+    user = UserFactory(**kwargs)
+    user.groups.add(group)
+    return user

@@ -7,7 +7,7 @@ from accounts.errors import AccountsError
 from accounts.models import Role, RoleInvitation, RoleMembership
 from accounts.permissions import Action, user_can
 from core.models import JournalEntry
-from tests.factories import UserFactory
+from tests.factories import RoleMembershipFactory, UserFactory
 from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
@@ -129,11 +129,67 @@ def test_role_page_refuses_other_epci_and_other_roles(
     assert client.get(reverse("accounts:role-list")).status_code == 403
 
 
-def test_revoke_from_page(client, site, territories):
+def test_revoke_asks_for_confirmation_first(client, site, territories):
+    informer = territories["informer_a"]
     client.force_login(territories["coordinator_a"])
-    url = reverse("accounts:role-revoke", args=[territories["informer_a"].pk])
-    assert client.get(url).status_code == 405
+    url = reverse("accounts:role-revoke", args=[informer.pk])
+    listing = page_text(client.get(reverse("accounts:role-list")))
+    assert f'href="{url}"' in listing  # a link to the confirmation, no one-click form
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    text = page_text(confirm)
+    assert informer.user.email in text
+    assert "Retirer le rôle</button>" in text
+    assert f'href="{reverse("accounts:role-list")}">Annuler</a>' in text
+    informer.refresh_from_db()
+    assert informer.revoked_at is None  # looking is not revoking
+
     response = client.post(url, follow=True)
     assert "Rôle retiré" in page_text(response)
-    territories["informer_a"].refresh_from_db()
-    assert territories["informer_a"].revoked_at is not None
+    informer.refresh_from_db()
+    assert informer.revoked_at is not None
+    assert client.get(url).status_code == 404  # no longer an active role
+
+
+def test_the_last_coordinator_of_an_epci_stays(territories):
+    # CC B's coordinator does not count for CC A.
+    sole = RoleMembership.objects.get(user=territories["coordinator_a"])
+    superuser = UserFactory(is_superuser=True)
+    for actor in (territories["coordinator_a"], superuser):
+        with pytest.raises(AccountsError, match="seule personne qui coordonne CC A"):
+            services.role_revoke(actor=actor, membership=sole)
+    sole.refresh_from_db()
+    assert sole.revoked_at is None
+    assert not JournalEntry.objects.filter(action="accounts.role_revoked").exists()
+
+    # With a second coordinator, either may go, but not both.
+    second = RoleMembershipFactory(epci=territories["a"], role=Role.COORDINATOR)
+    services.role_revoke(actor=second.user, membership=sole)
+    with pytest.raises(AccountsError, match="seule personne qui coordonne"):
+        services.role_revoke(actor=second.user, membership=second)
+    second.refresh_from_db()
+    assert second.revoked_at is None
+
+
+def test_the_last_coordinator_is_told_before_clicking(client, site, territories):
+    own = RoleMembership.objects.get(user=territories["coordinator_a"])
+    client.force_login(territories["coordinator_a"])
+    url = reverse("accounts:role-revoke", args=[own.pk])
+    text = page_text(client.get(url))
+    assert "seule personne qui coordonne CC A" in text
+    assert "Retirer le rôle</button>" not in text
+    # A form sent anyway (an old tab) is refused with the same words.
+    response = client.post(url, follow=True)
+    assert "seule personne qui coordonne CC A" in page_text(response)
+    own.refresh_from_db()
+    assert own.revoked_at is None
+
+
+def test_own_role_is_confirmed_with_a_warning(client, site, territories):
+    own = RoleMembership.objects.get(user=territories["coordinator_a"])
+    RoleMembershipFactory(epci=territories["a"], role=Role.COORDINATOR)
+    client.force_login(territories["coordinator_a"])
+    text = page_text(client.get(reverse("accounts:role-revoke", args=[own.pk])))
+    assert "C'est ton propre rôle" in text
+    assert "Retirer le rôle</button>" in text

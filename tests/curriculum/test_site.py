@@ -66,7 +66,7 @@ def test_cms_admin_is_for_editors_only(client, site):
     response = client.get("/cms/")
     assert response.status_code == 302
     client.force_login(UserFactory())
-    assert client.get("/cms/").status_code == 302
+    assert client.get("/cms/").status_code == 403
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     assert client.get("/cms/").status_code == 200
 

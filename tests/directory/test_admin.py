@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.middleware import CMS_REFUSAL
 from accounts.models import EDITORS_GROUP, Role
 from core.models import JournalEntry
 from curriculum.models import Framework
@@ -166,8 +167,9 @@ def denied(response) -> bool:
     return any(html.unescape(str(message)).strip() == DENIED for message in messages)
 
 
-def sent_to_login(response) -> bool:
-    return response.status_code == 302 and response.url.startswith("/compte/login/")
+def refused(response) -> bool:
+    """A signed-in account without CMS access: the site's one refusal page."""
+    return response.status_code == 403 and CMS_REFUSAL in page_text(response)
 
 
 def upload(name: str, data: bytes):
@@ -207,18 +209,18 @@ def test_coordinator_cannot_edit_pages_nor_the_framework(client, site, coordinat
 @pytest.mark.parametrize("role", [Role.INFORMER, Role.SCHOOL_STAFF])
 def test_other_staff_roles_have_no_cms(client, directory, place_a, role):
     client.force_login(member(role, directory["a"]))
-    assert sent_to_login(client.get("/cms/"))
-    assert sent_to_login(client.get(LIST_URL))
-    assert sent_to_login(client.post(edit_url(place_a), place_data(place_a, nom="X")))
-    assert sent_to_login(client.get(IMPORT_URL))
+    assert refused(client.get("/cms/"))
+    assert refused(client.get(LIST_URL))
+    assert refused(client.post(edit_url(place_a), place_data(place_a, nom="X")))
+    assert refused(client.get(IMPORT_URL))
     assert HelpPlace.objects.get(pk=place_a.pk).nom == place_a.nom
 
 
 def test_learner_has_no_cms(client, place_a):
     client.force_login(UserFactory())
-    assert sent_to_login(client.get("/cms/"))
-    assert sent_to_login(client.get(edit_url(place_a)))
-    assert sent_to_login(client.get(f"{EXPORT_URL}{PERCHE}.csv"))
+    assert refused(client.get("/cms/"))
+    assert refused(client.get(edit_url(place_a)))
+    assert refused(client.get(f"{EXPORT_URL}{PERCHE}.csv"))
 
 
 def test_a_revoked_coordinator_has_no_cms(client, directory):
@@ -226,7 +228,7 @@ def test_a_revoked_coordinator_has_no_cms(client, directory):
     membership.revoked_at = membership.granted_at
     membership.save()
     client.force_login(membership.user)
-    assert sent_to_login(client.get(LIST_URL))
+    assert refused(client.get(LIST_URL))
 
 
 def test_an_editor_with_django_permissions_still_cannot_edit_places(
