@@ -5,8 +5,8 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
 
+from core.formatting import date_text
 from curriculum.models import ModulePage
 
 from .models import ReminderDelivery
@@ -44,7 +44,7 @@ def reminder_message(
     links = module_links() if links is None else links
     deadline, learner = delivery.deadline, delivery.learner
     rule = deadline.rule
-    closes = date_format(deadline.closes_on, "l j F Y")
+    closes = date_text(deadline.closes_on, weekday=True)
     if delivery.offset == ReminderDelivery.OPENING:
         subject = f"C'est ouvert : {rule.title} (jusqu'au {closes})"
     else:
