@@ -19,9 +19,9 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from wagtail.models import ModelLogEntry
 
+from core.formatting import date_text
 from core.services import journal_record
 from territories.models import EPCI, Commune
 
@@ -543,8 +543,8 @@ def _in_batches(ids: list[int], size: int):
 
 def _inactivity_warning_send(account: User, *, deletion_on: date) -> None:
     context = {
-        "last_seen": date_format(timezone.localdate(account.last_seen), "j F Y"),
-        "deletion_on": date_format(deletion_on, "j F Y"),
+        "last_seen": date_text(timezone.localdate(account.last_seen)),
+        "deletion_on": date_text(deletion_on),
         "login_url": settings.SITE_URL + reverse("account_login"),
         "my_data_url": settings.SITE_URL + reverse("accounts:my-data"),
         "SITE_URL": settings.SITE_URL,

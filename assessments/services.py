@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from core.formatting import datetime_text
 from core.services import journal_record
 from curriculum.models import Framework, ModulePage
 from curriculum.selectors import framework_current
@@ -28,7 +28,7 @@ from .submission import new_tokens, parse_submission
 
 
 def _local(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "l j F à H\\hi")
+    return datetime_text(moment, weekday=True, year=False)
 
 
 def _draw_questions(

@@ -1,11 +1,6 @@
 from .errors import RefusedWithProblems
 
 
-def quantity(number: int, one: str, many: str) -> str:
-    """« 0 lieu créé », « 1 lieu créé », « 2 lieux créés »: 0 is singular in French."""
-    return f"{number} {one if number < 2 else many}"
-
-
 def utf8_text(data: bytes, refused: type[RefusedWithProblems]) -> str:
     """A file's text (a byte order mark is allowed); `refused` says where it is not
     UTF-8."""

@@ -37,6 +37,8 @@ class HelpPlaceSearchForm(CommuneQueryMixin, forms.Form):
     gratuit = forms.BooleanField(label="Gratuit", required=False)
     ouvert = forms.BooleanField(label="Ouvert maintenant", required=False)
     samedi = forms.BooleanField(label="Ouvert le samedi", required=False)
+    # Set by the link under the results, not a filter of its own.
+    horaires_inconnus = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, default_commune=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,4 +68,5 @@ class HelpPlaceSearchForm(CommuneQueryMixin, forms.Form):
             "free_only": data["gratuit"],
             "open_now": data["ouvert"],
             "open_saturday": data["samedi"],
+            "with_unknown_hours": data["horaires_inconnus"],
         }

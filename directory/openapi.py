@@ -23,7 +23,7 @@ PLACE_EXTRAS = {
     "horaires_en_clair": {
         "type": "string",
         "description": "L'état du lieu en français, au moment de la réponse.",
-        "examples": ["Ouvert — ferme à 18h30", "Fermé — ouvre lundi à 9h"],
+        "examples": ["Ouvert — ferme à 18 h 30", "Fermé — ouvre lundi à 9 h"],
     },
     "coordonnees_approximatives": {
         "type": "boolean",

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 from opening_hours import OpeningHours, ParserError, State
 
+from core.formatting import WEEKDAYS, date_text, time_text
+
 from . import geo
 from .models import HelpPlace
 from .standard import TIMEZONE, opening_hours_parse
@@ -14,21 +16,6 @@ from .standard import TIMEZONE, opening_hours_parse
 FREE = "Gratuit"
 ADMINISTRATIVE_HELP = "Aide aux démarches administratives"
 SATURDAY = 5
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 HOURS_UNKNOWN = "Horaires à confirmer"
 
 
@@ -110,6 +97,17 @@ def help_place_bbox_queryset(*, origin_lat: float, origin_lon: float, radius_km:
     return queryset.select_related("commune")
 
 
+class PlaceList(list):
+    """Found places, and how many the hours filters left out because their hours
+    are unknown (the page says so, rather than hiding them silently)."""
+
+    unknown_hours_left_out: int = 0
+
+
+def _hours_unknown(hours: OpeningHours | None, now: datetime) -> bool:
+    return hours is None or hours.is_unknown(now)
+
+
 def help_place_search(
     *,
     origin_lat: float,
@@ -120,18 +118,21 @@ def help_place_search(
     free_only: bool = False,
     open_now: bool = False,
     open_saturday: bool = False,
+    with_unknown_hours: bool = False,
     now: datetime | None = None,
     limit: int = 50,
-) -> list[HelpPlace]:
+) -> PlaceList:
     """Places within `radius_km` of a point, nearest first, each with `.distance_km`.
 
     A bounding box narrows the rows in the database; the exact great-circle distance
     and the filters on multi-valued fields (JSON lists) run in Python, the same on
-    PostgreSQL and SQLite.
+    PostgreSQL and SQLite. The hours filters leave out places whose hours are
+    unknown, and count them, unless `with_unknown_hours`.
     """
     now = _now(now)
     services, publics = tuple(services), tuple(publics)
-    found = []
+    found = PlaceList()
+    unknown_hours_left_out = 0
     for place in help_place_bbox_queryset(
         origin_lat=origin_lat, origin_lon=origin_lon, radius_km=radius_km
     ):
@@ -148,14 +149,19 @@ def help_place_search(
             continue
         if open_now or open_saturday:
             hours = _hours(place)
-            if open_now and not _is_open(hours, now):
+            if _hours_unknown(hours, now):
+                if not with_unknown_hours:
+                    unknown_hours_left_out += 1
+                    continue
+            elif open_now and not _is_open(hours, now):
                 continue
-            if open_saturday and not _opens_on_saturday(hours, now):
+            elif open_saturday and not _opens_on_saturday(hours, now):
                 continue
         place.distance_km = distance
         found.append(place)
     found.sort(key=lambda place: (place.distance_km, place.nom, place.pk))
-    found = found[:limit]
+    del found[limit:]
+    found.unknown_hours_left_out = unknown_hours_left_out
     for place in found:
         place.hours_summary = hours_summary(place, now)
     return found
@@ -173,36 +179,24 @@ def help_place_distance_km(
     return geo.haversine_km(origin_lat, origin_lon, place.latitude, place.longitude)
 
 
-def _day_of_month(moment: date) -> str:
-    return "1er" if moment.day == 1 else str(moment.day)
-
-
-def _time(moment: datetime) -> str:
-    """9h, 18h30."""
-    return f"{moment.hour}h" + (f"{moment.minute:02d}" if moment.minute else "")
-
-
 def _when(moment: datetime, now: datetime) -> str:
-    """« à 14h », « demain à 9h », « lundi à 9h », « le mardi 14 juillet à 9h »."""
+    """« à 14 h », « demain à 9 h », « lundi à 9 h », « le mardi 14 juillet à 9 h »."""
     moment = moment.astimezone(TIMEZONE)
     days = (moment.date() - now.date()).days
     if days == 1 and moment.hour == 0 and moment.minute == 0:
         return "à minuit"
     if days == 0:
-        return f"à {_time(moment)}"
+        return f"à {time_text(moment)}"
     if days == 1:
-        return f"demain à {_time(moment)}"
+        return f"demain à {time_text(moment)}"
     if days < 7:
-        return f"{WEEKDAYS[moment.weekday()]} à {_time(moment)}"
-    return (
-        f"le {WEEKDAYS[moment.weekday()]} {_day_of_month(moment)} "
-        f"{MONTHS[moment.month - 1]} "
-        f"à {_time(moment)}"
-    )
+        return f"{WEEKDAYS[moment.weekday()]} à {time_text(moment)}"
+    day = date_text(moment.date(), weekday=True, year=False)
+    return f"le {day} à {time_text(moment)}"
 
 
 def hours_summary(place: HelpPlace, now: datetime | None = None) -> str:
-    """The place's state in plain French: « Ouvert — ferme à 18h30 »."""
+    """The place's state in plain French: « Ouvert — ferme à 18 h 30 »."""
     now = _now(now)
     hours = _hours(place)
     if hours is None or hours.is_unknown(now):
@@ -220,7 +214,7 @@ def hours_summary(place: HelpPlace, now: datetime | None = None) -> str:
 @dataclass(frozen=True)
 class DayHours:
     label: str  # « lundi 14 juillet »
-    text: str  # « 9h – 12h, 14h – 18h » or « fermé »
+    text: str  # « 9 h – 12 h, 14 h – 18 h » or « fermé »
 
 
 def hours_week(place: HelpPlace, now: datetime | None = None) -> list[DayHours]:
@@ -235,15 +229,13 @@ def hours_week(place: HelpPlace, now: datetime | None = None) -> list[DayHours]:
         day = today + timedelta(days=offset)
         start, end = _day_bounds(day)
         slots = [
-            f"{_time(opens)} – {'minuit' if closes >= end else _time(closes)}"
+            f"{time_text(opens)} – {'minuit' if closes >= end else time_text(closes)}"
             for opens, closes, state, _comment in hours.intervals(start, end)
             if state == State.OPEN
         ]
-        if slots == ["0h – minuit"]:
+        if slots == ["0 h – minuit"]:
             slots = ["24 h sur 24"]
-        label = (
-            f"{WEEKDAYS[day.weekday()]} {_day_of_month(day)} {MONTHS[day.month - 1]}"
-        )
+        label = date_text(day, weekday=True, year=False)
         days.append(DayHours(label=label, text=", ".join(slots) or "fermé"))
     return days
 

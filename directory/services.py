@@ -5,8 +5,9 @@ from typing import Any
 
 from django.db import transaction
 
+from core.formatting import quantity
 from core.services import UpsertCounts, journal_record, row_upsert
-from core.text import quantity, utf8_text
+from core.text import utf8_text
 from territories.models import EPCI, Commune
 from territories.text import search_key
 

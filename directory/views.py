@@ -29,6 +29,11 @@ def help_place_search(request):
             )
         elif not form.needs_choice_only:
             status = 400
+    show_unknown_url = None
+    if places is not None and places.unknown_hours_left_out:
+        query = request.GET.copy()
+        query["horaires_inconnus"] = "1"
+        show_unknown_url = f"?{query.urlencode()}#resultats"
     return render(
         request,
         "directory/help_place_search.html",
@@ -37,6 +42,7 @@ def help_place_search(request):
             "places": places,
             "commune": commune,
             "radius_km": form.cleaned_data.get("rayon") if places is not None else None,
+            "show_unknown_url": show_unknown_url,
         },
         status=status,
     )

@@ -7,9 +7,9 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import escape
 
+from core.formatting import date_text
 from curriculum.models import ModulePage
 
 from .models import ReminderDelivery
@@ -62,7 +62,7 @@ class ReminderTexts:
         if key not in self.rendered:
             rule = deadline.rule
             is_opening = delivery.offset == ReminderDelivery.OPENING
-            closes = date_format(deadline.closes_on, "l j F Y")
+            closes = date_text(deadline.closes_on, weekday=True)
             if is_opening:
                 subject = f"C'est ouvert : {rule.title} (jusqu'au {closes})"
             else:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Alarm, Calendar, Event
 
+from core.formatting import date_text
+
 
 def calendar_feed(*, deadlines, now: datetime) -> bytes:
     host = urlsplit(settings.SITE_URL).hostname
@@ -29,7 +31,7 @@ def calendar_feed(*, deadlines, now: datetime) -> bytes:
         event.add("summary", f"Dernier jour : {rule.title}")
         lines = [
             rule.what_to_do,
-            f"Ouvert depuis le {deadline.opens_on:%d/%m/%Y}.",
+            f"Ouvert à partir du {date_text(deadline.opens_on)}.",
             f"Site officiel : {rule.official_url}",
         ]
         if rule.module_id:

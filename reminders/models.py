@@ -1,7 +1,9 @@
 import secrets
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -16,7 +18,7 @@ from wagtail.models import Orderable
 
 from core.cms import NamedInlinePanel
 
-from .timing import Offset
+from .timing import Offset, age_on
 
 
 class Timing(models.TextChoices):
@@ -81,6 +83,27 @@ class DeadlineRule(ClusterableModel):
     remedy = models.TextField("si c'est manqué : comment rattraper")
     min_age = models.PositiveSmallIntegerField("âge minimum", default=15)
     max_age = models.PositiveSmallIntegerField("âge maximum", default=25)
+    age_at_income_year_end = models.BooleanField(
+        "âge compté au 31 décembre de l'année des revenus",
+        default=False,
+        help_text="Pour les impôts : la déclaration d'une année porte sur les revenus "
+        "de l'année d'avant ; on ne la fait pour soi qu'une fois majeur·e cette "
+        "année-là.",
+    )
+    catch_up_days = models.PositiveIntegerField(
+        "reste « à rattraper » pendant (jours après la date limite)",
+        null=True,
+        blank=True,
+        default=92,
+        help_text="Vide : tant que ce n'est pas fait (jusqu'à l'âge ci-dessous).",
+    )
+    catch_up_until_age = models.PositiveSmallIntegerField(
+        "rattrapable jusqu'à l'âge de",
+        null=True,
+        blank=True,
+        help_text="Le retard reste affiché jusqu'à la veille de cet anniversaire "
+        "(25 pour le recensement). Vide : pas de limite d'âge.",
+    )
     opt_in = models.CharField(
         "seulement si le ou la jeune l'indique",
         max_length=20,
@@ -168,6 +191,10 @@ class DeadlineRule(ClusterableModel):
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+                FieldPanel("age_at_income_year_end"),
+                FieldRowPanel(
+                    [FieldPanel("catch_up_days"), FieldPanel("catch_up_until_age")]
+                ),
                 FieldPanel("opt_in"),
                 FieldPanel("reminder_days"),
                 FieldPanel("remind_on_opening"),
@@ -184,6 +211,34 @@ class DeadlineRule(ClusterableModel):
 
     def __str__(self):
         return f"{self.code} — {self.title}"
+
+    def clean(self):
+        # A monthly rule has a deadline every month: only a limit in days keeps the
+        # missed ones from piling up.
+        if self.timing == Timing.MONTHLY and self.catch_up_days is None:
+            raise ValidationError(
+                {
+                    "catch_up_days": "Une échéance de chaque mois doit avoir une durée "
+                    "en jours pour rester « à rattraper »."
+                }
+            )
+
+    def audience_age(self, birth_date: date, on: date) -> int:
+        """The age that decides whether a window on `on` concerns the learner."""
+        if self.age_at_income_year_end:
+            return age_on(birth_date, date(on.year - 1, 12, 31))
+        return age_on(birth_date, on)
+
+    def can_catch_up(self, *, closes_on: date, birth_date: date, today: date) -> bool:
+        """Whether a deadline missed on `closes_on` still has a remedy on `today`."""
+        if self.catch_up_days is not None and today > closes_on + timedelta(
+            days=self.catch_up_days
+        ):
+            return False
+        return (
+            self.catch_up_until_age is None
+            or age_on(birth_date, today) < self.catch_up_until_age
+        )
 
     @property
     def opens(self) -> Offset:

@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 HORIZON_DAYS = 548  # about 18 months ahead
-PAST_DAYS = 92  # missed deadlines stay visible, with their remedy, for 3 months
 SEND_AT = time(9, 0)  # reminders are due at 9:00, Paris time
 BULK_BATCH = 2000
 
@@ -47,12 +46,15 @@ def reminder_settings_for(*, learner) -> ReminderSettings:
     return settings
 
 
-def _windows(rule: DeadlineRule, *, birth_date, events, start, end):
+def _windows(rule: DeadlineRule, *, birth_date, events, today, end):
     if rule.timing == Timing.BIRTHDAY:
         return [timing.birthday_window(birth_date, rule.opens, rule.closes)]
     if rule.timing == Timing.YEARLY:
         return [timing.Window(w.opens_on, w.closes_on) for w in rule.windows.all()]
     if rule.timing == Timing.MONTHLY:
+        # Only the months that can still be caught up (a monthly rule always has a
+        # limit in days: DeadlineRule.clean).
+        start = today - timedelta(days=rule.catch_up_days or 0)
         return timing.monthly_windows(rule.opens_day, rule.closes_day, start, end)
     if rule.event in events:
         return [
@@ -64,22 +66,26 @@ def _windows(rule: DeadlineRule, *, birth_date, events, start, end):
 def occurrences_for(
     *, rules, birth_date: date, events: dict, concerns: set, today: date
 ) -> list[tuple[DeadlineRule, timing.Window]]:
-    """Every (rule, window) that concerns this learner between 3 months ago and
-    about 18 months ahead."""
-    start, end = today - timedelta(days=PAST_DAYS), today + timedelta(days=HORIZON_DAYS)
+    """Every (rule, window) that concerns this learner: from the missed ones that
+    can still be caught up (each rule says how long) to about 18 months ahead."""
+    end = today + timedelta(days=HORIZON_DAYS)
     found = []
     for rule in rules:
         # Entering an event's date says it concerns the learner: no opt-in needed.
         if rule.opt_in and rule.opt_in not in concerns and rule.timing != Timing.EVENT:
             continue
         for window in _windows(
-            rule, birth_date=birth_date, events=events, start=start, end=end
+            rule, birth_date=birth_date, events=events, today=today, end=end
         ):
-            if window.closes_on < start or window.opens_on > end:
+            if window.opens_on > end:
                 continue
-            if timing.age_on(birth_date, window.closes_on) < rule.min_age:
+            if window.closes_on < today and not rule.can_catch_up(
+                closes_on=window.closes_on, birth_date=birth_date, today=today
+            ):
                 continue
-            if timing.age_on(birth_date, window.opens_on) > rule.max_age:
+            if rule.audience_age(birth_date, window.closes_on) < rule.min_age:
+                continue
+            if rule.audience_age(birth_date, window.opens_on) > rule.max_age:
                 continue
             found.append((rule, window))
     return found

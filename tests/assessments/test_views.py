@@ -354,3 +354,12 @@ def test_query_count_does_not_grow_with_history(
         assert "Compétences acquises (0 sur" not in page_text(response)
     else:
         assert "Compétences déjà acquises dans ce module : 2." in page_text(response)
+
+
+def test_nothing_right_reads_as_0_question(learner_client, attempt):
+    data = answers_for(attempt, right=lambda item: False)
+    learner_client.post(detail_url(attempt), form(data))
+    text = page_text(learner_client.get(result_url(attempt)))
+    assert "Tu as réussi 0 question sur 9" in text
+    # The retry time reads « à 9 h 30 », never « à 9h30 ».
+    assert re.search(r"à partir du \w+ (1er|\d+) \w+ à \d+ h( \d\d)?\.", text)

@@ -18,6 +18,7 @@ from directory.templatetags.directory_tags import distance
 from territories.models import Commune
 from tests.directory.places import place
 from tests.factories import LearnerProfileFactory, UserFactory
+from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -198,13 +199,13 @@ def test_filters_combine(demo, nogent):
 @pytest.mark.parametrize(
     ("horaires", "now", "expected"),
     [
-        ("Mo-Fr 09:00-18:30", THURSDAY, "Ouvert — ferme à 18h30"),
-        ("Mo-Fr 09:00-18:00; PH off", SATURDAY, "Fermé — ouvre lundi à 9h"),
-        ("Mo-Fr 09:00-18:00; PH off", HOLIDAY, "Fermé — ouvre demain à 9h"),
+        ("Mo-Fr 09:00-18:30", THURSDAY, "Ouvert — ferme à 18 h 30"),
+        ("Mo-Fr 09:00-18:00; PH off", SATURDAY, "Fermé — ouvre lundi à 9 h"),
+        ("Mo-Fr 09:00-18:00; PH off", HOLIDAY, "Fermé — ouvre demain à 9 h"),
         (
             "Mo-Fr 09:00-12:00,14:00-18:00",
             datetime(2027, 7, 15, 12, 30, tzinfo=TIMEZONE),
-            "Fermé — ouvre à 14h",
+            "Fermé — ouvre à 14 h",
         ),
         ("Mo-Sa 08:00-24:00", THURSDAY, "Ouvert — ferme à minuit"),
         ("24/7", THURSDAY, "Ouvert — 24 h sur 24"),
@@ -221,8 +222,8 @@ def test_hours_week_shows_the_holiday():
     )
     assert [(day.label, day.text) for day in week[:4]] == [
         ("mercredi 14 juillet", "fermé"),
-        ("jeudi 15 juillet", "9h – 12h, 14h – 18h"),
-        ("vendredi 16 juillet", "9h – 12h, 14h – 18h"),
+        ("jeudi 15 juillet", "9 h – 12 h, 14 h – 18 h"),
+        ("vendredi 16 juillet", "9 h – 12 h, 14 h – 18 h"),
         ("samedi 17 juillet", "fermé"),
     ]
     assert hours_week(HelpPlace(horaires=""), HOLIDAY) == []
@@ -365,7 +366,7 @@ def test_place_page(client, site, demo):
     assert response.status_code == 200
     html = response.content.decode()
     assert pij.nom in html
-    assert "Mo-Fr 09:00-18:00" in html
+    assert "du lundi au vendredi de 9 h à 18 h" in html
     assert "Accès internet et matériel informatique" in html
     assert "Se présenter" in html
     assert "Jeunes" in html
@@ -420,3 +421,38 @@ def test_user_without_profile_searches_like_a_visitor(client, site, perche):
     response = client.get(SEARCH_URL)
     assert response.status_code == 200
     assert "lieux à moins de" not in response.content.decode()
+
+
+def test_open_now_says_how_many_places_with_unknown_hours_it_leaves_out(client, reims):
+    place(reims, "ouvert", nom="Lieu toujours ouvert", horaires="24/7")
+    place(reims, "inconnu-1", nom="Premier lieu sans horaires", horaires="")
+    place(reims, "inconnu-2", nom="Second lieu sans horaires", horaires="")
+    response = client.get(SEARCH_URL, {"q": "Reims", "ouvert": "on"})
+    text = page_text(response)
+    assert "1 lieu à moins de 20 km de Reims" in text
+    assert "2 lieux aux horaires inconnus ne sont pas affichés" in text
+    assert "Premier lieu sans horaires" not in text
+    link = re.search(r'href="([^"]*horaires_inconnus=1[^"]*)"', text)
+    assert link is not None
+
+    # The link keeps the search and its filters, and shows them too.
+    response = client.get(SEARCH_URL + link[1].split("#")[0].replace("&amp;", "&"))
+    text = page_text(response)
+    assert "3 lieux à moins de 20 km de Reims" in text
+    assert "Premier lieu sans horaires" in text
+    assert "Second lieu sans horaires" in text
+    assert "ne sont pas affichés" not in text
+    assert re.search(r'<input[^>]*name="ouvert"[^>]*checked', text)
+
+
+def test_open_now_with_every_hour_known_says_nothing_more(client, reims):
+    place(reims, "ouvert", horaires="24/7")
+    text = page_text(client.get(SEARCH_URL, {"q": "Reims", "ouvert": "on"}))
+    assert "horaires inconnus" not in text
+
+
+def test_place_page_shows_its_usual_hours_in_words(client, reims):
+    shown = place(reims, "horaires", horaires="Mo-Su 08:30-18:30")
+    text = page_text(client.get(reverse("directory:place-detail", args=[shown.pk])))
+    assert "En temps normal : tous les jours de 8 h 30 à 18 h 30." in text
+    assert "Mo-Su" not in text

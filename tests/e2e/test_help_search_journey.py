@@ -56,7 +56,7 @@ def test_visitor_searches_filters_open_now_and_opens_a_place(page, places, fixed
 
     results.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Comité Bassin Emploi")
-    expect(page.get_by_text("Ouvert — ferme à 18h30").first).to_be_visible()
+    expect(page.get_by_text("Ouvert — ferme à 18 h 30").first).to_be_visible()
     assert serious_violations(page) == []
     assert fits_phone_width(page)
 

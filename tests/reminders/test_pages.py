@@ -6,7 +6,9 @@ import vobject
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import duration_until
 from reminders.models import PersonalDeadline, ReminderSettings
+from reminders.selectors import feed_deadline_list
 from reminders.services import deadlines_compute
 from tests.factories import LearnerProfileFactory
 from tests.helpers import page_text
@@ -134,7 +136,8 @@ def test_ical_feed_parses_in_two_libraries(client, logged_in):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     body = response.content
-    deadlines = PersonalDeadline.objects.filter(learner=logged_in)
+    # Missed deadlines closed more than a month ago stay on the page, not in the feed.
+    deadlines = feed_deadline_list(learner=logged_in, today=timezone.localdate())
 
     parsed = icalendar.Calendar.from_ical(body)
     events = parsed.walk("VEVENT")
@@ -233,3 +236,18 @@ def test_date_today_reference():
     from .conftest import TODAY
 
     assert TODAY == date(2026, 11, 26)
+
+
+def test_upcoming_window_reads_in_plain_french(client, logged_in):
+    today = timezone.localdate()
+    deadlines_compute(learner=logged_in, today=today)
+    deadline = PersonalDeadline.objects.filter(learner=logged_in).first()
+    opens = date(today.year + 2, 1, 1)
+    PersonalDeadline.objects.filter(pk=deadline.pk).update(
+        opens_on=opens, closes_on=date(today.year + 2, 3, 1)
+    )
+    text = page_text(client.get(reverse("reminders:planning")))
+    assert f"Du 1er janvier {today.year + 2} au 1er mars {today.year + 2}" in text
+    # Django's « 1 année, 1 mois » becomes months.
+    assert f"ouvre {duration_until(opens, today)}." in text
+    assert "dans 1 année" not in text and "an," not in text

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.text import quantity
+from core.formatting import quantity
 from directory.export import help_places_export_csv
 from territories.models import EPCI
 
