@@ -67,7 +67,7 @@ def test_a_learner_corrects_downloads_and_deletes(page, learner):
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes données")
     _check(page)
-    page.get_by_role("main").get_by_role("link", name="Mon compte").click()
+    page.get_by_role("main").get_by_role("link", name="Mon compte", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     _check(page)
 
@@ -80,7 +80,7 @@ def test_a_learner_corrects_downloads_and_deletes(page, learner):
 
     _correct_commune(page)
     _check(page)
-    page.get_by_role("main").get_by_role("link", name="Mes données").click()
+    page.get_by_role("main").get_by_role("link", name="Mes données", exact=True).click()
     data = _download(page)
     assert data["profil"]["commune"] == "Authon-du-Perche"
     assert data["compte"]["adresse_email"] == "lou@exemple.fr"
