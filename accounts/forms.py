@@ -1,8 +1,10 @@
 from django import forms
+from django.utils import timezone
 
 from territories.forms import CommuneQueryMixin
 
 from .models import Role
+from .services import learner_profile_problems
 
 
 class LearnerProfileForm(CommuneQueryMixin, forms.Form):
@@ -42,6 +44,14 @@ class LearnerProfileForm(CommuneQueryMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("commune_query"):
             self.resolve_commune(cleaned, "commune_query")
+        # The age rules too, whatever else is wrong: every error in one round.
+        problems = learner_profile_problems(
+            first_name=cleaned.get("first_name"),
+            birth_date=cleaned.get("birth_date"),
+            today=timezone.localdate(),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         return cleaned
 
 
@@ -49,7 +59,9 @@ class OnboardingForm(LearnerProfileForm):
     accept_terms = forms.BooleanField(
         label="J'ai lu et j'accepte les conditions d'utilisation et la politique de "
         "confidentialité.",
-        required=False,
+        error_messages={
+            "required": "Pour continuer, tu dois accepter les conditions d'utilisation."
+        },
     )
 
 

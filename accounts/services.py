@@ -73,35 +73,47 @@ def age_on(*, birth_date: date, day: date) -> int:
     return day.year - birth_date.year - before_birthday
 
 
+def learner_profile_problems(
+    *, first_name: str | None, birth_date: date | None, today: date
+) -> dict[str, str]:
+    """Every rule that a learner's first name and birth date break, by field, so
+    that a form shows them all at once (None: not readable yet, not checked)."""
+    problems = {}
+    if first_name is not None and not first_name.strip():
+        problems["first_name"] = "Indique ton prénom."
+    if birth_date is None:
+        return problems
+    low, high = settings.LEARNER_MIN_AGE, settings.LEARNER_MAX_AGE
+    age = age_on(birth_date=birth_date, day=today)
+    if birth_date > today:
+        problems["birth_date"] = "La date de naissance ne peut pas être dans le futur."
+    elif age < low:
+        problems["birth_date"] = (
+            f"Majorité prête s'adresse aux jeunes de {low} à {high} ans : "
+            f"tu pourras créer ton profil à partir de {low} ans."
+        )
+    elif age > high:
+        problems["birth_date"] = (
+            f"Majorité prête s'adresse aux jeunes de {low} à {high} ans : "
+            "vérifie ta date de naissance."
+        )
+    return problems
+
+
 def _learner_fields_check(
     *, first_name: str, birth_date: date, commune: Commune | None, today: date
 ) -> str:
     """The rules a learner's profile follows, at onboarding and when corrected;
     returns the first name as it will be stored."""
-    first_name = first_name.strip()
-    if not first_name:
-        raise AccountsError("Indique ton prénom.", field="first_name")
-    if birth_date > today:
-        raise AccountsError(
-            "La date de naissance ne peut pas être dans le futur.", field="birth_date"
-        )
-    age = age_on(birth_date=birth_date, day=today)
-    low, high = settings.LEARNER_MIN_AGE, settings.LEARNER_MAX_AGE
-    if age < low:
-        raise AccountsError(
-            f"Majorité prête s'adresse aux jeunes de {low} à {high} ans : "
-            f"tu pourras créer ton profil à partir de {low} ans.",
-            field="birth_date",
-        )
-    if age > high:
-        raise AccountsError(
-            f"Majorité prête s'adresse aux jeunes de {low} à {high} ans : "
-            "vérifie ta date de naissance.",
-            field="birth_date",
-        )
+    problems = learner_profile_problems(
+        first_name=first_name, birth_date=birth_date, today=today
+    )
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise AccountsError(message, field=field)
     if commune is None:
         raise AccountsError("Choisis ta commune dans la liste.", field="commune_query")
-    return first_name
+    return first_name.strip()
 
 
 def learner_onboard(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("bienvenue/", views.onboarding, name="onboarding"),
     path("bienvenue/communes/", views.commune_suggestions, name="commune-suggestions"),
     # Everything about oneself: never an id in these URLs.
+    path("compte/", views.account, name="account"),
     path("compte/mes-donnees/", views.my_data, name="my-data"),
     path(
         "compte/mes-donnees/telecharger/",

@@ -263,12 +263,13 @@ def _profile_form(request) -> LearnerProfileForm | None:
 
 @login_required
 @never_cache
-def my_data(request):
-    """See, correct, download or delete what the platform holds about oneself."""
+def account(request):
+    """Mon compte: one's profile (a learner's), e-mail address, password, data."""
     form = _profile_form(request)
     if request.method == "POST":
         if form is None:
-            raise Http404("Tu n'as pas de profil de jeune à corriger.")
+            # Not a 404: allauth turns those under /compte/ into a redirect.
+            raise PermissionDenied("Tu n'as pas de profil de jeune à corriger.")
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -284,13 +285,25 @@ def my_data(request):
                 messages.success(
                     request, "C'est corrigé : ton profil et ton planning sont à jour."
                 )
-                return redirect("accounts:my-data")
+                return redirect("accounts:account")
+    # Staff accounts (the team, or a role) never get a learner profile.
+    may_onboard = form is None and not (
+        request.user.is_staff or selectors.user_holds_staff_role(user=request.user)
+    )
     return render(
         request,
-        "accounts/my_data.html",
-        {"form": form},
+        "accounts/account.html",
+        {"form": form, "may_onboard": may_onboard},
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@login_required
+@never_cache
+@require_GET
+def my_data(request):
+    """See, download or delete what the platform holds about oneself."""
+    return render(request, "accounts/my_data.html")
 
 
 class _LocalTimeEncoder(DjangoJSONEncoder):

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -71,6 +71,10 @@ def _outbox_message(key: str, raw: bytes) -> OutboxMessage:
         sent_at = parsedate_to_datetime(message["Date"])
     except (TypeError, ValueError):
         sent_at = None
+    if sent_at is not None and sent_at.tzinfo is None:
+        # Django dates its e-mails in UTC as "-0000", which reads back naive: the
+        # page would show UTC for Paris time.
+        sent_at = sent_at.replace(tzinfo=UTC)
     return OutboxMessage(
         key=key,
         sent_at=sent_at,

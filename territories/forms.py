@@ -7,15 +7,20 @@ class CommuneQueryMixin:
     lists `commune_matches` as radio buttons, so it works without JavaScript)."""
 
     commune_matches: list = []
+    # The commune picked among homonyms: the page carries its code along, so that
+    # the pick survives another field's error.
+    commune_picked = None
 
     def resolve_commune(self, cleaned: dict, field: str) -> None:
         """Put the Commune typed in `field` in cleaned["commune"], or an error."""
         query = (cleaned.get(field) or "").strip()
-        commune, matches = commune_resolve(
-            query=query, chosen_code=cleaned.get("commune") or ""
-        )
+        chosen_code = cleaned.get("commune") or ""
+        commune, matches = commune_resolve(query=query, chosen_code=chosen_code)
         cleaned["commune"] = commune
         self.commune_matches = []
+        self.commune_picked = (
+            commune if commune and commune.insee_code == chosen_code else None
+        )
         if commune is None and not matches:
             self.add_error(
                 field,

@@ -1,5 +1,5 @@
-"""« Mes données »: a learner corrects her first name, birth date or commune; the
-planning follows; bad input changes nothing."""
+"""« Mon compte »: a learner corrects her first name, birth date or commune; the
+planning follows; bad input changes nothing. « Mes données » sends her there."""
 
 from datetime import date, timedelta
 
@@ -19,7 +19,8 @@ from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("accounts:my-data")
+URL = reverse("accounts:account")
+MY_DATA_URL = reverse("accounts:my-data")
 
 
 def _born(*, years_ago: int, days_later: int) -> date:
@@ -70,9 +71,13 @@ def test_the_page_shows_the_profile_to_correct(client, learner):
     assert 'value="Inès"' in text
     assert f'value="{BIRTH_DATE.isoformat()}"' in text  # what a date field reads
     assert 'value="Nogent-le-Rotrou (28400)"' in text
+    assert f'href="{MY_DATA_URL}"' in text
+    # Mes données, linked from the header of every page, leads here.
+    assert f'href="{MY_DATA_URL}"' in page_text(client.get("/"))
+    text = page_text(client.get(MY_DATA_URL))
     assert "Supprimer mon compte" in text
-    # Linked from the header of every page.
-    assert f'href="{URL}"' in page_text(client.get("/"))
+    assert f'href="{URL}"' in text
+    assert 'name="first_name"' not in text  # one place to correct one's profile
 
 
 def test_a_corrected_birth_date_moves_the_planning(client, learner):

@@ -174,13 +174,15 @@ def test_the_readable_page_shows_the_same_in_words(
 def test_a_staff_account_sees_its_account_without_a_learner_profile(client):
     staff = UserFactory(is_staff=True, first_name="Aline")
     client.force_login(staff)
-    page = client.get(reverse("accounts:my-data"))
+    assert client.get(reverse("accounts:my-data")).status_code == 200
+    page = client.get(reverse("accounts:account"))
     assert page.status_code == 200
-    assert "compte de l'équipe" in page_text(page)
+    assert "Changer mon mot de passe" in page_text(page)
     assert 'name="birth_date"' not in page_text(page)
+    assert "Compléter mon profil" not in page_text(page)
     # Nothing to correct: a forged post finds no profile.
-    refused = client.post(reverse("accounts:my-data"), {"first_name": "X"})
-    assert refused.status_code == 404
+    refused = client.post(reverse("accounts:account"), {"first_name": "X"})
+    assert refused.status_code == 403
     data = json.loads(client.get(reverse("accounts:my-data-download")).content)
     assert data["compte"]["prénom"] == "Aline"
     assert data["profil"] is None

@@ -107,3 +107,13 @@ def test_outbox_is_shown_on_this_machine(client, embedded_mail, client_headers):
     assert "Réinitialise ton mot de passe" in page_text(listing)
     assert "ils sont ici" in page_text(listing)
     assert client.get(f"/dev/courriels/{key}/", **client_headers).status_code == 200
+
+
+def test_outbox_times_are_paris_time(client, embedded_mail, settings):
+    settings.EMAIL_USE_LOCALTIME = False  # Django's default: "Date: … -0000"
+    with mail.get_connection() as connection:
+        message = mail.EmailMessage("Un rappel", "Texte", to=["lea@exemple.fr"])
+        message.extra_headers["Date"] = "Tue, 01 Dec 2026 08:05:00 -0000"
+        connection.send_messages([message])
+    listing = page_text(client.get("/dev/courriels/"))
+    assert "1 décembre 2026 à 09:05" in listing  # 08:05 UTC, winter in Paris

@@ -67,6 +67,9 @@ def test_a_learner_corrects_downloads_and_deletes(page, learner):
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes données")
     _check(page)
+    page.get_by_role("main").get_by_role("link", name="Mon compte", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    _check(page)
 
     # A mistake first: nothing is lost, the message says what to do.
     page.get_by_label("Ta date de naissance").fill("2030-01-01")
@@ -77,6 +80,7 @@ def test_a_learner_corrects_downloads_and_deletes(page, learner):
 
     _correct_commune(page)
     _check(page)
+    page.get_by_role("main").get_by_role("link", name="Mes données", exact=True).click()
     data = _download(page)
     assert data["profil"]["commune"] == "Authon-du-Perche"
     assert data["compte"]["adresse_email"] == "lou@exemple.fr"
@@ -99,8 +103,9 @@ def _nothing(page) -> None:
 def test_the_same_without_javascript(page_without_js, learner):
     page = page_without_js
     log_in(page, learner.email, PASSWORD)
-    page.goto("/compte/mes-donnees/")
+    page.goto("/compte/")
     _correct_commune(page, check=_nothing)
+    page.goto("/compte/mes-donnees/")
     learner.refresh_from_db()
     assert learner.learner_profile.commune.name == "Authon-du-Perche"
     assert _download(page)["profil"]["commune"] == "Authon-du-Perche"

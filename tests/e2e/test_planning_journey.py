@@ -52,3 +52,12 @@ def test_learner_adds_a_moving_in_date_and_copies_the_feed(page, learner, live_s
     response = page.request.get(copied)
     assert response.status == 200
     assert "BEGIN:VCALENDAR" in response.text()
+
+
+def test_without_javascript_no_copy_button_that_does_nothing(page_without_js, learner):
+    page = page_without_js
+    log_in(page, learner.email, "Mot-de-passe-solide-42")
+    page.goto("/planning/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon planning")
+    expect(page.locator("#adresse-agenda")).to_be_visible()  # to copy by hand
+    expect(page.get_by_role("button", name="Copier l'adresse")).to_be_hidden()
