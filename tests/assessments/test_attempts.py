@@ -5,8 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from assessments import services
 from assessments.errors import AssessmentsError, AttemptAlreadyGraded
@@ -20,6 +18,7 @@ from assessments.models import (
     ServedQuestion,
 )
 from assessments.submission import field_name, rank_field_name
+from core.formatting import datetime_text
 from core.models import JournalEntry
 from curriculum.models import Framework
 from tests.factories import LearnerProfileFactory, UserFactory
@@ -332,8 +331,10 @@ def test_cooldown_after_grading(learner, module, now, attempt):
         with pytest.raises(AssessmentsError) as refused:
             services.attempt_start(learner=learner, module=module, now=moment)
         assert "Tu pourras refaire ce quiz à partir du" in refused.value.message
-        local = timezone.localtime(retry_at)
-        assert date_format(local, "j F à H\\hi") in refused.value.message
+        # « mardi 1er décembre à 4 h 22 », in Paris time.
+        assert (
+            datetime_text(retry_at, weekday=True, year=False) in refused.value.message
+        )
     assert Attempt.objects.count() == 1
 
     retry = services.attempt_start(
