@@ -33,8 +33,17 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def site_is_live_server(live_server, settings):
+    """Links in e-mails and feeds point at SITE_URL: here, the live server."""
+    settings.SITE_URL = live_server.url
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
+def page(browser, site_is_live_server):
     """A phone-sized page; JavaScript on unless a test asks otherwise."""
+    live_server = site_is_live_server
     context = browser.new_context(
         viewport=PHONE, locale="fr-FR", base_url=live_server.url
     )
@@ -45,7 +54,8 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def page_without_js(browser, live_server):
+def page_without_js(browser, site_is_live_server):
+    live_server = site_is_live_server
     context = browser.new_context(
         viewport=PHONE,
         locale="fr-FR",
