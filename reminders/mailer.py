@@ -47,8 +47,9 @@ class SmtpTransport:
             self.smtp = smtp
         return self.smtp
 
-    def begin(self, message: EmailMessage) -> None:
-        """Send the envelope and the message, but not the end of DATA."""
+    def begin(self, message) -> None:
+        """Send the envelope and the message (a ReminderEmail), but not the end of
+        DATA."""
         smtp = self._connect()
         sender = parseaddr(message.from_email)[1]
         try:
@@ -63,7 +64,7 @@ class SmtpTransport:
             code, reply = smtp.docmd("data")
             if code != 354:
                 raise smtplib.SMTPDataError(code, reply)
-            smtp.send(_smtp_data(message.message().as_bytes(linesep="\r\n")))
+            smtp.send(_smtp_data(message.as_bytes()))
         except smtplib.SMTPResponseException:
             self._reset()
             raise

@@ -1,11 +1,12 @@
 from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 
 from reminders import tasks
-from reminders.emails import unsubscribe_url
+from reminders.emails import ReminderTexts, reminder_message, unsubscribe_url
 from reminders.models import DeliveryStatus, ReminderDelivery, ReminderSettings, Timing
 from reminders.services import deadlines_compute, reminders_send_due
 from tests.factories import LearnerProfileFactory
@@ -77,6 +78,66 @@ def test_learners_sharing_a_reminder_each_get_their_own_name_and_link(due, learn
         assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
         assert link in message.body and link in message.alternatives[0].content
     assert mine.subject == theirs.subject
+
+
+def readable(data: bytes):
+    return message_from_bytes(data, policy=policy.default)
+
+
+def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(due, learner):
+    """Over SMTP a reminder goes out as the MIME form shared by every learner who
+    gets the same text, filled in: it must read exactly as the message Django
+    builds for this learner alone."""
+    other = LearnerProfileFactory(
+        birth_date=date(2009, 3, 10), user__first_name="Zoé & <Léa> =?utf-8?"
+    ).user
+    deadlines_compute(learner=other, today=TODAY)
+    texts = ReminderTexts()
+    deliveries = ReminderDelivery.objects.filter(offset="J-7").select_related(
+        "deadline__rule", "learner"
+    )
+    assert len(deliveries) == 2
+    for delivery in deliveries:
+        message = reminder_message(delivery, texts=texts)
+        assert message.shared_form is not None
+        shared = readable(message.as_bytes())
+        alone = readable(message.message().as_bytes(linesep="\r\n"))
+        for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe"):
+            assert shared[header].strip() == alone[header].strip()
+        assert shared["To"] == delivery.learner.email
+        assert [
+            (part.get_content_type(), part.get_content())
+            for part in shared.iter_parts()
+        ] == [
+            (part.get_content_type(), part.get_content())
+            for part in alone.iter_parts()
+        ]
+    assert "Bonjour Zoé & <Léa> =?utf-8?," in message.body
+
+
+def test_a_text_with_a_very_long_line_is_built_and_encoded_by_django(
+    learner, site, smtp_sink
+):
+    make_rule(
+        "LONGUE",
+        title="Lire la notice",
+        timing=Timing.YEARLY,
+        reminder_days="7",
+        remind_on_opening=False,
+        what_to_do="Lis la notice jusqu'au bout, sans te presser. " * 30,
+        windows=[(date(2026, 12, 1), date(2027, 1, 10))],
+    )
+    deadlines_compute(learner=learner, today=TODAY)
+    delivery = ReminderDelivery.objects.select_related("deadline__rule", "learner")
+    message = reminder_message(delivery.get())
+    assert message.shared_form is None  # the part needs quoted-printable
+    assert send(paris(date(2027, 1, 3), 10)) == 1
+    received = smtp_sink.messages[0]
+    text = received.get_payload()[0]
+    assert text["Content-Transfer-Encoding"] == "quoted-printable"
+    body = text.get_payload(decode=True).decode()
+    assert "Lis la notice jusqu'au bout, sans te presser. " * 30 in body
+    assert f"Bonjour {learner.first_name}," in body
 
 
 def test_task_run_twice_sends_one_email(due):
