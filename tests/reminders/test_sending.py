@@ -84,6 +84,12 @@ def readable(data: bytes):
     return message_from_bytes(data, policy=policy.default)
 
 
+def parts(message) -> list[tuple[str, str]]:
+    return [
+        (part.get_content_type(), part.get_content()) for part in message.iter_parts()
+    ]
+
+
 def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(due, learner):
     """Over SMTP a reminder goes out as the MIME form shared by every learner who
     gets the same text, filled in: it must read exactly as the message Django
@@ -105,13 +111,7 @@ def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(due, le
         for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe"):
             assert shared[header].strip() == alone[header].strip()
         assert shared["To"] == delivery.learner.email
-        assert [
-            (part.get_content_type(), part.get_content())
-            for part in shared.iter_parts()
-        ] == [
-            (part.get_content_type(), part.get_content())
-            for part in alone.iter_parts()
-        ]
+        assert parts(shared) == parts(alone)
     assert "Bonjour Zoé & <Léa> =?utf-8?," in message.body
 
 
