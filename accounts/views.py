@@ -31,7 +31,8 @@ from .permissions import Action, epci_ids_for
 def onboarding(request):
     if request.user.is_onboarded:
         return redirect("/")
-    if selectors.user_holds_staff_role(user=request.user):
+    # Editors and the team too: no staff account is asked for a learner's profile.
+    if selectors.staff_access_get(user=request.user).is_staff_account:
         return _refusal(
             request, "Compléter mon profil", services.STAFF_ACCOUNT_REFUSAL, 403
         )
@@ -135,6 +136,16 @@ def role_invitation_cancel(request, pk: int):
     return redirect("accounts:role-list")
 
 
+def _refusal_of(rule, **kwargs) -> str:
+    """What a service's rule would refuse ("" if nothing): a confirmation page says
+    it before anyone clicks."""
+    try:
+        rule(**kwargs)
+    except AccountsError as error:
+        return error.message
+    return ""
+
+
 def _refusal(request, title: str, refusal: str, status: int, hint: str = ""):
     return render(
         request,
@@ -220,18 +231,12 @@ def role_revoke(request, pk: int):
         else:
             messages.success(request, f"Rôle retiré à {membership.user.email}.")
         return redirect("accounts:role-list")
-    try:
-        services.role_revoke_check(membership=membership)
-    except AccountsError as error:
-        refusal = error.message
-    else:
-        refusal = ""
     return render(
         request,
         "accounts/role_revoke_confirm.html",
         {
             "membership": membership,
-            "refusal": refusal,
+            "refusal": _refusal_of(services.role_revoke_check, membership=membership),
             "own_role": membership.user_id == request.user.pk,
         },
     )
@@ -286,9 +291,10 @@ def account(request):
                     request, "C'est corrigé : ton profil et ton planning sont à jour."
                 )
                 return redirect("accounts:account")
-    # Staff accounts (the team, or a role) never get a learner profile.
-    may_onboard = form is None and not (
-        request.user.is_staff or selectors.user_holds_staff_role(user=request.user)
+    # Staff accounts (a role, editors, the team) never get a learner profile.
+    may_onboard = (
+        form is None
+        and not selectors.staff_access_get(user=request.user).is_staff_account
     )
     return render(
         request,
@@ -362,6 +368,9 @@ def account_delete(request):
     return render(
         request,
         "accounts/account_delete.html",
-        {"form": form},
+        {
+            "form": form,
+            "refusal": _refusal_of(services.account_delete_check, user=request.user),
+        },
         status=400 if form.errors else 200,
     )
