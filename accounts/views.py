@@ -120,20 +120,41 @@ def role_list(request):
     )
 
 
-@login_required
-@require_POST
-def role_invitation_cancel(request, pk: int):
+def _in_my_territory(request, selector, pk: int, missing: str):
+    """An invitation or a role of the EPCIs the coordinator manages, or a 404."""
     _require_coordinator(request.user)
-    invitation = selectors.role_invitation_get_for_user(user=request.user, pk=pk)
-    if invitation is None:
-        raise Http404("Cette invitation n'existe pas ou n'est pas de ton territoire.")
+    found = selector(user=request.user, pk=pk)
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
+def _back_to_roles(request, service, *, done: str, **kwargs):
+    """Runs one service for the roles page, then back to it, saying how it went."""
     try:
-        services.role_invitation_cancel(actor=request.user, invitation=invitation)
+        service(actor=request.user, **kwargs)
     except AccountsError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Invitation de {invitation.email} annulée.")
+        messages.success(request, done)
     return redirect("accounts:role-list")
+
+
+@login_required
+@require_POST
+def role_invitation_cancel(request, pk: int):
+    invitation = _in_my_territory(
+        request,
+        selectors.role_invitation_get_for_user,
+        pk,
+        "Cette invitation n'existe pas ou n'est pas de ton territoire.",
+    )
+    return _back_to_roles(
+        request,
+        services.role_invitation_cancel,
+        invitation=invitation,
+        done=f"Invitation de {invitation.email} annulée.",
+    )
 
 
 def _refusal_of(rule, **kwargs) -> str:
@@ -219,18 +240,19 @@ def role_invitation(request):
 @require_http_methods(["GET", "POST"])
 def role_revoke(request, pk: int):
     """GET asks for confirmation (a page: no script needed), POST revokes."""
-    _require_coordinator(request.user)
-    membership = selectors.role_membership_get_for_user(user=request.user, pk=pk)
-    if membership is None:
-        raise Http404("Ce rôle n'existe pas ou n'est pas de ton territoire.")
+    membership = _in_my_territory(
+        request,
+        selectors.role_membership_get_for_user,
+        pk,
+        "Ce rôle n'existe pas ou n'est pas de ton territoire.",
+    )
     if request.method == "POST":
-        try:
-            services.role_revoke(actor=request.user, membership=membership)
-        except AccountsError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Rôle retiré à {membership.user.email}.")
-        return redirect("accounts:role-list")
+        return _back_to_roles(
+            request,
+            services.role_revoke,
+            membership=membership,
+            done=f"Rôle retiré à {membership.user.email}.",
+        )
     return render(
         request,
         "accounts/role_revoke_confirm.html",
