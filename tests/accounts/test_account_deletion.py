@@ -330,7 +330,9 @@ def test_deleting_an_account_ends_all_its_sessions(client, zelie):
     assert phone.get(reverse("accounts:my-data")).status_code == 302
 
 
-def test_the_last_coordinator_of_an_epci_keeps_her_account(client, site, superuser):
+def test_the_last_coordinator_of_an_epci_keeps_her_account(
+    client, site, superuser, django_assert_max_num_queries
+):
     """As for revoking her role: the EPCI would be left without anyone to give
     roles. Told before the form, refused if sent anyway, by anyone."""
     epci, elsewhere = EPCIFactory(name="CC du Perche"), EPCIFactory()
@@ -344,7 +346,8 @@ def test_the_last_coordinator_of_an_epci_keeps_her_account(client, site, superus
         "coordonner ce territoire ; quand elle aura accepté, le compte pourra être "
         "supprimé."
     )
-    page = page_text(client.get(DELETE))
+    with django_assert_max_num_queries(9):
+        page = page_text(client.get(DELETE))
     assert refusal in page
     assert "Supprimer mon compte pour de bon" not in page
     assert 'href="/espace/roles/"' in page
