@@ -423,37 +423,64 @@ def role_invitation_accept(
     return membership
 
 
-def role_revoke_check(*, membership: RoleMembership) -> None:
-    """An EPCI always keeps one active coordinator: who else would give roles?
-    The confirmation page asks it too, to say so before anyone clicks."""
-    if membership.role != Role.COORDINATOR:
-        return
-    others = (
+def _coordinators_lock(*, epci_ids) -> None:
+    """The coordinators of these EPCIs, locked in one order: two people removing
+    coordinators at the same moment cannot both leave an EPCI without one."""
+    list(
         RoleMembership.objects.active()
-        .filter(epci_id=membership.epci_id, role=Role.COORDINATOR)
-        .exclude(pk=membership.pk)
+        .filter(epci_id__in=epci_ids, role=Role.COORDINATOR)
+        .select_for_update()
+        .order_by("pk")
     )
-    if not others.exists():
+
+
+def _last_coordinator_check(
+    *, user, refusal: str, afterwards: str, epci_ids=None
+) -> None:
+    """An EPCI always keeps one active coordinator: who else would give roles? The
+    EPCIs (all, or among `epci_ids`) that only this person coordinates."""
+    coordinators = RoleMembership.objects.active().filter(role=Role.COORDINATOR)
+    theirs = coordinators.filter(user_id=user.pk).exclude(
+        epci_id__in=coordinators.exclude(user_id=user.pk).values("epci_id")
+    )
+    if epci_ids is not None:
+        theirs = theirs.filter(epci_id__in=epci_ids)
+    names = list(theirs.order_by("epci__name").values_list("epci__name", flat=True))
+    if names:
+        territory = "ce territoire" if len(names) == 1 else "ces territoires"
         raise AccountsError(
-            f"{membership.user.email} est la seule personne qui coordonne "
-            f"{membership.epci.name} : ce rôle ne peut pas être retiré. Invite "
-            "d'abord une autre personne à coordonner ce territoire ; quand elle "
-            "aura accepté, tu pourras retirer ce rôle."
+            f"{user.email} est la seule personne qui coordonne {', '.join(names)} : "
+            f"{refusal}. Invite d'abord une autre personne à coordonner {territory} ; "
+            f"quand elle aura accepté, {afterwards}."
         )
+
+
+def role_revoke_check(*, membership: RoleMembership) -> None:
+    """The confirmation page asks it too, to say so before anyone clicks."""
+    if membership.role == Role.COORDINATOR:
+        _last_coordinator_check(
+            user=membership.user,
+            epci_ids=[membership.epci_id],
+            refusal="ce rôle ne peut pas être retiré",
+            afterwards="tu pourras retirer ce rôle",
+        )
+
+
+def account_delete_check(*, user) -> None:
+    """Whoever asks (the person, a superuser), as for revoking the role; the
+    deletion page asks it too."""
+    _last_coordinator_check(
+        user=user,
+        refusal="ce compte ne peut pas être supprimé",
+        afterwards="le compte pourra être supprimé",
+    )
 
 
 def role_revoke(*, actor, membership: RoleMembership) -> RoleMembership:
     if not user_can(actor, Action.ROLE_REVOKE, membership):
         raise AccountsError("Tu ne peux pas retirer ce rôle.")
     with transaction.atomic():
-        # The EPCI's coordinators, locked in one order: two coordinators removing
-        # each other at the same moment cannot both succeed.
-        list(
-            RoleMembership.objects.active()
-            .filter(epci_id=membership.epci_id, role=Role.COORDINATOR)
-            .select_for_update()
-            .order_by("pk")
-        )
+        _coordinators_lock(epci_ids=[membership.epci_id])
         locked = (
             RoleMembership.objects.select_for_update(of=("self",))
             .select_related("user", "epci")
@@ -516,6 +543,12 @@ def account_delete(*, user, actor, reason: DeletionReason) -> None:
         account = User.objects.select_for_update().filter(pk=user.pk).first()
         if account is None:
             raise AccountsError("Ce compte n'existe plus.")
+        _coordinators_lock(
+            epci_ids=RoleMembership.objects.active()
+            .filter(user_id=account.pk, role=Role.COORDINATOR)
+            .values("epci_id")
+        )
+        account_delete_check(user=account)
         journal_record(
             actor=actor,
             action="accounts.account_deleted",

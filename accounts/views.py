@@ -31,7 +31,8 @@ from .permissions import Action, epci_ids_for
 def onboarding(request):
     if request.user.is_onboarded:
         return redirect("/")
-    if selectors.user_holds_staff_role(user=request.user):
+    # Editors and the team too: no staff account is asked for a learner's profile.
+    if selectors.staff_access_get(user=request.user).is_staff_account:
         return _refusal(
             request, "Compléter mon profil", services.STAFF_ACCOUNT_REFUSAL, 403
         )
@@ -119,20 +120,51 @@ def role_list(request):
     )
 
 
-@login_required
-@require_POST
-def role_invitation_cancel(request, pk: int):
+def _in_my_territory(request, selector, pk: int, missing: str):
+    """An invitation or a role of the EPCIs the coordinator manages, or a 404."""
     _require_coordinator(request.user)
-    invitation = selectors.role_invitation_get_for_user(user=request.user, pk=pk)
-    if invitation is None:
-        raise Http404("Cette invitation n'existe pas ou n'est pas de ton territoire.")
+    found = selector(user=request.user, pk=pk)
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
+def _back_to_roles(request, service, *, done: str, **kwargs):
+    """Runs one service for the roles page, then back to it, saying how it went."""
     try:
-        services.role_invitation_cancel(actor=request.user, invitation=invitation)
+        service(actor=request.user, **kwargs)
     except AccountsError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Invitation de {invitation.email} annulée.")
+        messages.success(request, done)
     return redirect("accounts:role-list")
+
+
+@login_required
+@require_POST
+def role_invitation_cancel(request, pk: int):
+    invitation = _in_my_territory(
+        request,
+        selectors.role_invitation_get_for_user,
+        pk,
+        "Cette invitation n'existe pas ou n'est pas de ton territoire.",
+    )
+    return _back_to_roles(
+        request,
+        services.role_invitation_cancel,
+        invitation=invitation,
+        done=f"Invitation de {invitation.email} annulée.",
+    )
+
+
+def _refusal_of(rule, **kwargs) -> str:
+    """What a service's rule would refuse ("" if nothing): a confirmation page says
+    it before anyone clicks."""
+    try:
+        rule(**kwargs)
+    except AccountsError as error:
+        return error.message
+    return ""
 
 
 def _refusal(request, title: str, refusal: str, status: int, hint: str = ""):
@@ -208,30 +240,25 @@ def role_invitation(request):
 @require_http_methods(["GET", "POST"])
 def role_revoke(request, pk: int):
     """GET asks for confirmation (a page: no script needed), POST revokes."""
-    _require_coordinator(request.user)
-    membership = selectors.role_membership_get_for_user(user=request.user, pk=pk)
-    if membership is None:
-        raise Http404("Ce rôle n'existe pas ou n'est pas de ton territoire.")
+    membership = _in_my_territory(
+        request,
+        selectors.role_membership_get_for_user,
+        pk,
+        "Ce rôle n'existe pas ou n'est pas de ton territoire.",
+    )
     if request.method == "POST":
-        try:
-            services.role_revoke(actor=request.user, membership=membership)
-        except AccountsError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Rôle retiré à {membership.user.email}.")
-        return redirect("accounts:role-list")
-    try:
-        services.role_revoke_check(membership=membership)
-    except AccountsError as error:
-        refusal = error.message
-    else:
-        refusal = ""
+        return _back_to_roles(
+            request,
+            services.role_revoke,
+            membership=membership,
+            done=f"Rôle retiré à {membership.user.email}.",
+        )
     return render(
         request,
         "accounts/role_revoke_confirm.html",
         {
             "membership": membership,
-            "refusal": refusal,
+            "refusal": _refusal_of(services.role_revoke_check, membership=membership),
             "own_role": membership.user_id == request.user.pk,
         },
     )
@@ -286,9 +313,10 @@ def account(request):
                     request, "C'est corrigé : ton profil et ton planning sont à jour."
                 )
                 return redirect("accounts:account")
-    # Staff accounts (the team, or a role) never get a learner profile.
-    may_onboard = form is None and not (
-        request.user.is_staff or selectors.user_holds_staff_role(user=request.user)
+    # Staff accounts (a role, editors, the team) never get a learner profile.
+    may_onboard = (
+        form is None
+        and not selectors.staff_access_get(user=request.user).is_staff_account
     )
     return render(
         request,
@@ -362,6 +390,9 @@ def account_delete(request):
     return render(
         request,
         "accounts/account_delete.html",
-        {"form": form},
+        {
+            "form": form,
+            "refusal": _refusal_of(services.account_delete_check, user=request.user),
+        },
         status=400 if form.errors else 200,
     )

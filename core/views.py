@@ -104,6 +104,14 @@ def permission_denied(request, exception):
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its security token, mostly a page left
+    open for long (the token changes at login and logout) or cookies refused.
+    Nothing was written; Django's `reason` is for developers, not for the page.
+    (The API takes no form: it is exempt.)"""
+    return render(request, "403_csrf.html", status=403)
+
+
 @requires_csrf_token
 def page_not_found(request, exception):
     if _is_api(request):

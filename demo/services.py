@@ -21,6 +21,7 @@ from territories.services import communes_import, pilot_ensure
 
 from .content import curriculum_load
 from .deadlines import deadline_rules_load
+from .life import learner_life_load
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
@@ -44,7 +45,15 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount(
-        "jeune@demo.majorite-prete.fr", "Lina", "jeune de 17 ans, Nogent-le-Rotrou"
+        "jeune@demo.majorite-prete.fr",
+        "Lina",
+        "jeune de 17 ans, Nogent-le-Rotrou : 3 modules sur 7 faits, 2 en cours "
+        "dont un quiz à repasser, le recensement à rattraper",
+    ),
+    DemoAccount(
+        "nouveau@demo.majorite-prete.fr",
+        "",
+        "compte neuf : e-mail vérifié, pas encore de profil (passe par l'accueil)",
     ),
     DemoAccount(
         "informateur@demo.majorite-prete.fr",
@@ -128,4 +137,5 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
             today=today,
         )
     deadlines_compute(learner=learner, today=today)
+    learner_life_load(learner=learner, now=timezone.now())
     return DEMO_ACCOUNTS

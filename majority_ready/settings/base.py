@@ -62,6 +62,8 @@ ALLOWED_HOSTS = required(
     "ALLOWED_HOSTS", f"127.0.0.1,localhost,{urlsplit(SITE_URL).hostname}"
 ).split(",")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its security token: a French page in the site's layout.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 PROJECT_APPS = [
     "core",

@@ -12,10 +12,11 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.errors import AccountsError
-from accounts.models import RoleInvitation, RoleMembership, UserSession
+from accounts.models import Role, RoleInvitation, RoleMembership, UserSession
 from accounts.services import (
     DeletionReason,
     account_delete,
@@ -271,6 +272,7 @@ def test_deleting_a_staff_member_keeps_the_roles_they_granted(
 ):
     epci = EPCIFactory()
     coordinator = RoleMembershipFactory(epci=epci).user
+    RoleMembershipFactory(epci=epci)  # who stays to coordinate
     informer = UserFactory(email="informatrice@pij.fr")
     with django_capture_on_commit_callbacks(execute=True):
         role_invite(actor=coordinator, email=informer.email, role="informer", epci=epci)
@@ -326,3 +328,49 @@ def test_deleting_an_account_ends_all_its_sessions(client, zelie):
     client.post(DELETE, {"confirmation": "supprimer"})
     assert not UserSession.objects.filter(user_id=zelie.user.pk).exists()
     assert phone.get(reverse("accounts:my-data")).status_code == 302
+
+
+def test_the_last_coordinator_of_an_epci_keeps_her_account(
+    client, site, superuser, django_assert_max_num_queries
+):
+    """As for revoking her role: the EPCI would be left without anyone to give
+    roles. Told before the form, refused if sent anyway, by anyone."""
+    epci, elsewhere = EPCIFactory(name="CC du Perche"), EPCIFactory()
+    sole = RoleMembershipFactory(epci=epci, user__email="sophie@perche.fr").user
+    RoleMembershipFactory(epci=elsewhere, user=sole)
+    RoleMembershipFactory(epci=elsewhere)
+    client.force_login(sole)
+    refusal = (
+        "sophie@perche.fr est la seule personne qui coordonne CC du Perche : ce "
+        "compte ne peut pas être supprimé. Invite d'abord une autre personne à "
+        "coordonner ce territoire ; quand elle aura accepté, le compte pourra être "
+        "supprimé."
+    )
+    with django_assert_max_num_queries(9):
+        page = page_text(client.get(DELETE))
+    assert refusal in page
+    assert "Supprimer mon compte pour de bon" not in page
+    assert 'href="/espace/roles/"' in page
+    response = client.post(DELETE, {"confirmation": "supprimer"})  # an old tab
+    assert response.status_code == 400
+    assert refusal in page_text(response)
+    with pytest.raises(AccountsError, match="seule personne qui coordonne CC du"):
+        account_delete(user=sole, actor=superuser, reason=DeletionReason.STAFF)
+    assert get_user_model().objects.filter(pk=sole.pk).exists()
+    assert RoleMembership.objects.active().filter(user=sole).count() == 2
+    assert not JournalEntry.objects.filter(action="accounts.account_deleted").exists()
+
+    # Once someone else coordinates the Perche, she may go.
+    RoleMembershipFactory(epci=epci)
+    assert "Supprimer mon compte pour de bon" in page_text(client.get(DELETE))
+    assert client.post(DELETE, {"confirmation": "supprimer"}).status_code == 302
+    assert not get_user_model().objects.filter(pk=sole.pk).exists()
+
+
+def test_other_roles_and_revoked_coordinators_do_not_hold_an_account(superuser):
+    epci = EPCIFactory()
+    informer = RoleMembershipFactory(epci=epci, role=Role.INFORMER).user
+    former = RoleMembershipFactory(epci=epci, revoked_at=timezone.now()).user
+    for user in (informer, former):
+        account_delete(user=user, actor=superuser, reason=DeletionReason.STAFF)
+    assert not get_user_model().objects.filter(pk__in=[informer.pk, former.pk]).exists()

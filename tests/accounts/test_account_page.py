@@ -6,7 +6,12 @@ from django.urls import reverse
 
 from accounts.models import Role
 from core.models import JournalEntry
-from tests.factories import LearnerProfileFactory, RoleMembershipFactory, UserFactory
+from tests.factories import (
+    LearnerProfileFactory,
+    RoleMembershipFactory,
+    UserFactory,
+    content_editor,
+)
 from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
@@ -49,10 +54,14 @@ def test_a_learner_edits_her_profile_and_reaches_the_rest(client):
     }
 
 
-@pytest.mark.parametrize("kind", ["team", "coordinator", "informer", "school_staff"])
+@pytest.mark.parametrize(
+    "kind", ["team", "editor", "coordinator", "informer", "school_staff"]
+)
 def test_staff_see_only_the_e_mail_and_password_parts(client, kind):
     if kind == "team":
         user = UserFactory(is_staff=True)
+    elif kind == "editor":
+        user = content_editor()
     else:
         user = RoleMembershipFactory(role=getattr(Role, kind.upper())).user
     client.force_login(user)

@@ -24,6 +24,19 @@ def _summary(response) -> str:
     return re.search(r'(?s)<div class="error-summary".*?</div>', page_text(response))[0]
 
 
+def _onboard(client, **fields):
+    """Sends the onboarding form: Lina, born 14 March 2009, plus `fields`."""
+    return client.post(
+        reverse("accounts:onboarding"),
+        {"first_name": "Lina", "birth_date": "2009-03-14", **fields},
+    )
+
+
+def _second_of_several_communes(client):
+    """« 28330 » is the postcode of several communes: the second one offered."""
+    return _onboard(client, commune_query="28330").context["form"].commune_matches[1]
+
+
 def test_every_error_comes_at_once_in_the_summary_and_beside_each_field(
     client, newcomer
 ):
@@ -51,32 +64,21 @@ def test_every_error_comes_at_once_in_the_summary_and_beside_each_field(
 
 
 def test_the_terms_error_sits_above_the_checkbox_not_beside_it(client, newcomer):
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {"first_name": "Lina", "birth_date": "2009-03-14", "commune_query": "28400"},
-    )
-    text = page_text(response)
+    text = page_text(_onboard(client, commune_query="28400"))
     error = text.index('id="id_accept_terms_error"')
     row = text.index('<div class="field-checkbox">')
     assert error < row < text.index('id="id_accept_terms"')
 
 
 def test_a_commune_picked_among_several_survives_another_error(client, newcomer):
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {"first_name": "Lina", "birth_date": "2009-03-14", "commune_query": "28330"},
-    )
-    chosen = response.context["form"].commune_matches[1]
+    chosen = _second_of_several_communes(client)
 
     # Picked, but the terms are not accepted and the birth date is mistyped.
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {
-            "first_name": "Lina",
-            "birth_date": "31/02/2009",
-            "commune_query": "28330",
-            "commune": chosen.insee_code,
-        },
+    response = _onboard(
+        client,
+        birth_date="31/02/2009",
+        commune_query="28330",
+        commune=chosen.insee_code,
     )
     text = page_text(response)
     assert "Plusieurs communes correspondent" not in text
@@ -86,15 +88,8 @@ def test_a_commune_picked_among_several_survives_another_error(client, newcomer)
     assert 'value="28330"' in text
 
     # Fixing only the other fields is enough: the commune is still the one picked.
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {
-            "first_name": "Lina",
-            "birth_date": "2009-03-14",
-            "commune_query": "28330",
-            "commune": chosen.insee_code,
-            "accept_terms": "on",
-        },
+    response = _onboard(
+        client, commune_query="28330", commune=chosen.insee_code, accept_terms="on"
     )
     assert response.status_code == 302
     newcomer.refresh_from_db()
@@ -102,20 +97,12 @@ def test_a_commune_picked_among_several_survives_another_error(client, newcomer)
 
 
 def test_another_commune_typed_after_a_pick_wins(client, newcomer):
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {"first_name": "Lina", "birth_date": "2009-03-14", "commune_query": "28330"},
-    )
-    chosen = response.context["form"].commune_matches[1]
-    response = client.post(
-        reverse("accounts:onboarding"),
-        {
-            "first_name": "Lina",
-            "birth_date": "2009-03-14",
-            "commune_query": "Nogent-le-Rotrou",
-            "commune": chosen.insee_code,
-            "accept_terms": "on",
-        },
+    chosen = _second_of_several_communes(client)
+    response = _onboard(
+        client,
+        commune_query="Nogent-le-Rotrou",
+        commune=chosen.insee_code,
+        accept_terms="on",
     )
     assert response.status_code == 302
     newcomer.refresh_from_db()

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -193,3 +195,25 @@ def test_own_role_is_confirmed_with_a_warning(client, site, territories):
     text = page_text(client.get(reverse("accounts:role-revoke", args=[own.pk])))
     assert "C'est ton propre rôle" in text
     assert "Retirer le rôle</button>" in text
+
+
+def test_the_roles_pages_write_dates_in_french(client, site, territories):
+    """« 1er décembre 2026 », in Paris time (23:30 UTC on 30 November)."""
+    first_of_december = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    informer = territories["informer_a"]
+    RoleMembership.objects.filter(pk=informer.pk).update(granted_at=first_of_december)
+    RoleInvitation.objects.create(
+        email="nouvelle@exemple.fr",
+        role=Role.INFORMER,
+        epci=territories["a"],
+        token_hash="x" * 64,
+        sent_at=first_of_december,
+        expires_at=first_of_december + timedelta(days=14),
+    )
+    client.force_login(territories["coordinator_a"])
+    listing = page_text(client.get(reverse("accounts:role-list")))
+    assert "Depuis le 1er décembre 2026" in listing
+    assert "Envoyée le 1er décembre 2026" in listing
+    assert "15 décembre 2026" in listing  # expiry: valid until, or expired on
+    confirm = client.get(reverse("accounts:role-revoke", args=[informer.pk]))
+    assert "Depuis le 1er décembre 2026" in page_text(confirm)

@@ -4,7 +4,7 @@ shows its tools, and nothing asks it for a learner's profile."""
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import LearnerProfile, Role
 from curriculum.models import ModulePage
 from tests.assessments.conftest import MODULE_SLUG
 from tests.factories import (
@@ -112,6 +112,23 @@ def test_staff_are_never_asked_for_a_learner_profile(client, site, staff, who):
         response = client.get(learner_page, follow=True)
         assert response.redirect_chain == [("/espace/", 302)]
         assert "fait partie du parcours des jeunes" in page_text(response)
+
+
+@pytest.mark.parametrize("who", list(HEADER))
+def test_the_onboarding_refuses_every_staff_account(client, site, staff, who):
+    """Editors and the team as well as roles: the page says why, and a form sent
+    anyway writes nothing."""
+    client.force_login(staff[who])
+    response = client.get("/bienvenue/")
+    assert response.status_code == 403
+    assert "il ne peut pas avoir de profil de jeune" in page_text(response)
+    assert 'name="birth_date"' not in page_text(response)
+    response = client.post(
+        "/bienvenue/",
+        {"first_name": "Marc", "birth_date": "2009-05-01", "accept_terms": "on"},
+    )
+    assert response.status_code == 403
+    assert not LearnerProfile.objects.filter(user=staff[who]).exists()
 
 
 def test_the_roles_say_which_territory(client, site, staff, epci):

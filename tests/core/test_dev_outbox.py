@@ -115,5 +115,9 @@ def test_outbox_times_are_paris_time(client, embedded_mail, settings):
         message = mail.EmailMessage("Un rappel", "Texte", to=["lea@exemple.fr"])
         message.extra_headers["Date"] = "Tue, 01 Dec 2026 08:05:00 -0000"
         connection.send_messages([message])
-    listing = page_text(client.get("/dev/courriels/"))
-    assert "1 décembre 2026 à 09:05" in listing  # 08:05 UTC, winter in Paris
+    listing = client.get("/dev/courriels/")
+    # 08:05 UTC, winter in Paris; in the site's French, on the list and the message.
+    assert "1er décembre 2026 à 9 h 05" in page_text(listing)
+    (key,) = [message.key for message in listing.context["outbox"]]
+    shown = page_text(client.get(f"/dev/courriels/{key}/"))
+    assert "1er décembre 2026 à 9 h 05" in shown

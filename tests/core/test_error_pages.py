@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from accounts.models import Role
 from core.views import permission_denied, server_error
@@ -97,6 +97,53 @@ def test_403_under_the_api_is_json(site):
     request = RequestFactory().get("/api/v1/lieux/")
     response = permission_denied(request, PermissionDenied())
     assert assert_api_error(response, 403, "Accès refusé.", "acces")
+
+
+def test_a_form_sent_without_its_security_token_gets_a_french_page(site):
+    """A page left open across a login or for too long: CSRF refusal, nothing
+    written, in the site's words."""
+    learner = LearnerProfileFactory(user__first_name="Léa").user
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner)
+    response = browser.post(
+        "/compte/",
+        {
+            "first_name": "Zoé",
+            "birth_date": "2009-05-01",
+            "commune_query": str(learner.learner_profile.commune),
+        },
+    )
+    text = assert_site_page(
+        response,
+        403,
+        "<h1>La page a expiré</h1>",
+        "rien n'a été enregistré",
+        "recharge-la",
+        '<a class="button" href="/parcours/">Revenir à mon accueil</a>',
+    )
+    assert "CSRF" not in text
+    learner.refresh_from_db()
+    assert learner.first_name == "Léa"
+
+
+def test_the_same_form_with_its_token_goes_through(site):
+    """The refusal above is the token's doing, not the form's."""
+    learner = LearnerProfileFactory(user__first_name="Léa").user
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(learner)
+    page = browser.get("/compte/")
+    response = browser.post(
+        "/compte/",
+        {
+            "csrfmiddlewaretoken": page.context["csrf_token"],
+            "first_name": "Zoé",
+            "birth_date": "2009-05-01",
+            "commune_query": str(learner.learner_profile.commune),
+        },
+    )
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.first_name == "Zoé"
 
 
 def _break_the_search(monkeypatch):

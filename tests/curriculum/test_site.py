@@ -4,15 +4,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from wagtail.models import Page, Site
 
-from accounts.models import RoleMembership, TermsVersion, User
+from accounts.models import TermsVersion
 from curriculum.content import TERMS_VERSION, legal_page_body, terms_summary
 from curriculum.models import HomePage, LegalPage
 from curriculum.services import site_setup
-from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
-from territories.models import Commune, Pilot
 from tests.factories import UserFactory
 from tests.helpers import page_text
 
@@ -75,31 +72,6 @@ def test_static_files_are_served(client, site):
     response = client.get("/static/css/site.css")
     assert response.status_code == 200
     assert ":focus-visible" in b"".join(response.streaming_content).decode()
-
-
-def test_load_demo_is_idempotent(settings, client, capsys):
-    settings.DEBUG = True
-    call_command("load_demo")
-    call_command("load_demo")
-    output = capsys.readouterr().out
-    assert "jeune@demo.majorite-prete.fr" in output
-    assert Commune.objects.count() == 151
-    assert Pilot.objects.count() == 1
-    assert Pilot.objects.get().epci.siren == "200006971"
-    assert User.objects.count() == len(DEMO_ACCOUNTS)
-    assert RoleMembership.objects.count() == 3
-    learner = User.objects.get(email="jeune@demo.majorite-prete.fr")
-    assert learner.is_onboarded
-    settings.DEBUG = False
-    for account in DEMO_ACCOUNTS:
-        assert client.login(email=account.email, password=DEMO_PASSWORD)
-
-
-def test_load_demo_refuses_outside_embedded_mode(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="mode embarqué"):
-        call_command("load_demo")
-    assert not User.objects.exists()
 
 
 # The privacy notice as the first version of the site shipped it (untrue since:
