@@ -8,6 +8,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.sources import checked_on_field, source_url_field
+
 from .blocks import ModuleBodyBlock
 
 
@@ -264,6 +266,8 @@ class Procedure(index.Indexed, models.Model):
     )
     where_to_get_help = models.TextField("où trouver de l'aide")
     if_it_goes_wrong = models.TextField("si ça se passe mal")
+    source_url = source_url_field()
+    checked_on = checked_on_field()
 
     search_fields = [
         index.SearchField("title"),
@@ -278,6 +282,7 @@ class Procedure(index.Indexed, models.Model):
         FieldPanel("form_reference"),
         FieldPanel("where_to_get_help"),
         FieldPanel("if_it_goes_wrong"),
+        MultiFieldPanel([FieldPanel("source_url"), FieldPanel("checked_on")], "Source"),
     ]
 
     class Meta:

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from reminders.timing import (
     Offset,
     age_on,
-    offset_window,
     monthly_windows,
+    offset_window,
     shift,
 )
 
