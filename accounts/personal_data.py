@@ -160,6 +160,9 @@ def _profile(user) -> dict | None:
         "date_de_naissance": profile.birth_date,
         "commune": profile.commune.name,
         "code_insee_de_la_commune": profile.commune.insee_code,
+        "famille_affiliée_à_la_msa": {True: "oui", False: "non"}.get(
+            profile.family_msa, "pas de réponse"
+        ),
         "profil_complété_le": profile.onboarded_at,
     }
 

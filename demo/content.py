@@ -68,6 +68,7 @@ def _load_procedures() -> dict[str, Procedure]:
                 "form_reference": item["form"],
                 "where_to_get_help": item["where_to_get_help"],
                 "if_it_goes_wrong": item["if_it_goes_wrong"],
+                "msa_where_to_get_help": item.get("msa", ""),
                 "source_url": item["source"],
                 "checked_on": item["checked"],
             },

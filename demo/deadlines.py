@@ -44,6 +44,7 @@ def deadline_rules_load() -> int:
             severity=item["severity"],
             what_to_do=item["what_to_do"],
             remedy=item["remedy"],
+            msa_note=item.get("msa", ""),
             min_age=item["min_age"],
             max_age=item["max_age"],
             age_at_income_year_end=item.get("age_at_income_year_end", False),

@@ -85,6 +85,12 @@ class DeadlineRule(ClusterableModel):
     )
     what_to_do = models.TextField("que faire")
     remedy = models.TextField("si c'est manqué : comment rattraper")
+    msa_note = models.TextField(
+        "pour les familles MSA",
+        blank=True,
+        help_text="Si la règle nomme la CPAM ou la CAF : ce qui change quand la "
+        "famille dépend de la MSA (site, numéros).",
+    )
     min_age = models.PositiveSmallIntegerField("âge minimum", default=15)
     max_age = models.PositiveSmallIntegerField("âge maximum", default=25)
     age_at_income_year_end = models.BooleanField(
@@ -162,7 +168,12 @@ class DeadlineRule(ClusterableModel):
             "Démarche",
         ),
         MultiFieldPanel(
-            [FieldPanel("what_to_do"), FieldPanel("severity"), FieldPanel("remedy")],
+            [
+                FieldPanel("what_to_do"),
+                FieldPanel("severity"),
+                FieldPanel("remedy"),
+                FieldPanel("msa_note"),
+            ],
             "Conseils",
         ),
         MultiFieldPanel(
