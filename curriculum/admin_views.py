@@ -8,6 +8,7 @@ from django.views.generic import View
 from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
+from core.converters import IdConverter
 from core.formatting import date_text
 
 from . import selectors, services
@@ -40,13 +41,16 @@ class FactChecksView(WagtailAdminTemplateMixin, View):
     def post(self, request):
         today = timezone.localdate()
         try:
+            pk = int(request.POST.get("pk", ""))
+            if not 0 < pk <= IdConverter.max_value:  # the database would refuse it
+                raise ValueError(pk)
             services.fact_check_record(
                 actor=request.user,
                 kind=request.POST.get("kind", ""),
-                pk=int(request.POST.get("pk", "")),
+                pk=pk,
                 today=today,
             )
-        except (ValueError, OverflowError):
+        except ValueError:
             messages.error(request, "Ce contenu est introuvable : rechargez la page.")
         except CurriculumError as error:
             messages.error(request, error.message)

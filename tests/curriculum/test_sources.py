@@ -229,7 +229,7 @@ def test_editors_see_what_to_check_again(client, facts, django_assert_max_num_qu
     assert "Fiche récente" not in text
     assert "Jamais vérifiée" in text
     assert "ETU-TEST — Une échéance annuelle" in text
-    upcoming = facts["rule"].windows.get(dates_estimated=True, opens_on__gt=TODAY)
+    upcoming = DeadlineWindow.objects.get(rule=facts["rule"], opens_on__gt=TODAY)
     assert text.count("ETU-TEST — du") == 1
     assert f'pk" value="{upcoming.pk}"' in response.content.decode()
 
@@ -271,7 +271,7 @@ def test_checked_today_dates_the_item_and_goes_to_the_journal(client, facts):
 
 def test_confirming_a_window_takes_it_off_the_estimates(client, facts):
     client.force_login(EditorFactory())
-    window = facts["rule"].windows.get(opens_on__gt=TODAY)
+    window = DeadlineWindow.objects.get(rule=facts["rule"], opens_on__gt=TODAY)
 
     client.post(URL, {"kind": "fenetre", "pk": window.pk})
 
