@@ -52,6 +52,7 @@ class LearnerProfileForm(CommuneQueryMixin, forms.Form):
         coerce=lambda answer: answer == "oui",
         empty_value=None,
         required=False,
+        error_messages={"invalid_choice": "Choisis une des réponses proposées."},
     )
 
     def clean(self):

@@ -151,7 +151,7 @@ def test_procedure_cards_say_when_they_were_checked(client, demo):
 
     text = page_text(client.get(ModulePage.objects.get(slug="caf").url))
 
-    assert "Source officielle, vérifiée le 1er novembre 2026." in text
+    assert "vérifiée le 1er novembre 2026." in text
     assert f'href="{procedure.source_url}"' in text
 
 
