@@ -230,7 +230,7 @@ def test_editors_see_what_to_check_again(client, facts, django_assert_max_num_qu
     assert "Jamais vérifiée" in text
     assert "ETU-TEST — Une échéance annuelle" in text
     upcoming = DeadlineWindow.objects.get(rule=facts["rule"], opens_on__gt=TODAY)
-    assert text.count("ETU-TEST — du") == 1
+    assert text.count("<td>ETU-TEST — du") == 1
     assert f'pk" value="{upcoming.pk}"' in response.content.decode()
 
 
