@@ -118,6 +118,7 @@ JOURNAL_ACTIONS = {
     "accounts.role_invitation_cancelled": "invitation à un rôle annulée",
     "accounts.role_invitation_accepted": "invitation à un rôle acceptée",
     "assessments.attempt_graded": "quiz corrigé",
+    "content.fact_checked": "contenu vérifié face à sa source (CMS)",
     "assessments.competency_attained": "compétence acquise",
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",

@@ -31,6 +31,9 @@ class FactChecksView(WagtailAdminTemplateMixin, View):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
     def get(self, request):
         today = timezone.localdate()
         facts = selectors.facts_to_check(user=request.user, today=today)
