@@ -130,6 +130,7 @@ def test_the_planning_says_what_changes_for_the_msa(client, demo, family_msa, sh
     text = page_text(client.get(reverse("reminders:planning")))
 
     assert "À 18 ans : ton compte ameli et ton RIB" in text
+    assert "(vérifié le 1er décembre 2026)" in text
     assert (
         "Pas de compte ameli pour toi : crée ton espace privé sur msa.fr" in text
     ) is shown
