@@ -1,13 +1,15 @@
 """The deadline rules whose facts were corrected: what they say and when they close."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 
-from reminders.models import EventKind
-from reminders.services import occurrences_for
+from reminders.models import EventKind, Timing
+from reminders.services import deadlines_compute, occurrences_for, reminders_send_due
 
-from .conftest import TODAY
+from .conftest import TODAY, make_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +75,23 @@ def test_tax_correction_online_ends_mid_december(rules, code):
     assert "mi-décembre" in remedy
     assert "réclamation" in remedy
     assert "fin de l'année" not in remedy
+
+
+def test_reminder_emails_say_what_changes_for_the_msa(learner, site):
+    make_rule(
+        "C2S-TEST",
+        title="Renouveler ta C2S",
+        timing=Timing.YEARLY,
+        reminder_days="7",
+        remind_on_opening=False,
+        windows=[(date(2026, 12, 1), date(2027, 1, 10))],
+        msa_note="Ta C2S se renouvelle à la MSA, sur msa.fr.",
+    )
+    deadlines_compute(learner=learner, today=TODAY)
+
+    reminders_send_due(now=datetime(2027, 1, 3, 9, 5, tzinfo=ZoneInfo("Europe/Paris")))
+
+    [message] = mail.outbox
+    note = "Si ta famille dépend de la MSA : Ta C2S se renouvelle à la MSA, sur msa.fr."
+    assert note in message.body
+    assert note in message.alternatives[0].content
