@@ -39,6 +39,21 @@ class LearnerProfileForm(CommuneQueryMixin, forms.Form):
         error_messages={"required": "Indique ta commune de résidence."},
     )
     commune = forms.CharField(required=False, widget=forms.HiddenInput)
+    family_msa = forms.TypedChoiceField(
+        label="Ta famille dépend-elle de la MSA ? (facultatif)",
+        help_text="La MSA (Mutualité sociale agricole) remplace la CPAM et la CAF pour "
+        "beaucoup de familles qui travaillent dans l'agriculture. Si oui, tu verras "
+        "ses démarches et où la joindre.",
+        choices=[
+            ("", "Je ne sais pas"),
+            ("oui", "Oui, la MSA"),
+            ("non", "Non, la CPAM et la CAF"),
+        ],
+        coerce=lambda answer: answer == "oui",
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Choisis une des réponses proposées."},
+    )
 
     def clean(self):
         cleaned = super().clean()

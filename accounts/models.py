@@ -70,6 +70,12 @@ class LearnerProfile(models.Model):
         on_delete=models.PROTECT,
         related_name="learners",
     )
+    family_msa = models.BooleanField(
+        "famille affiliée à la MSA",
+        null=True,
+        blank=True,
+        help_text="Réponse facultative ; vide : ne sait pas ou n'a pas répondu.",
+    )
     onboarded_at = models.DateTimeField("profil complété le", default=timezone.now)
 
     class Meta:

@@ -118,6 +118,7 @@ JOURNAL_ACTIONS = {
     "accounts.role_invitation_cancelled": "invitation à un rôle annulée",
     "accounts.role_invitation_accepted": "invitation à un rôle acceptée",
     "assessments.attempt_graded": "quiz corrigé",
+    "content.fact_checked": "contenu vérifié face à sa source (CMS)",
     "assessments.competency_attained": "compétence acquise",
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",
@@ -160,6 +161,9 @@ def _profile(user) -> dict | None:
         "date_de_naissance": profile.birth_date,
         "commune": profile.commune.name,
         "code_insee_de_la_commune": profile.commune.insee_code,
+        "famille_affiliée_à_la_msa": {True: "oui", False: "non"}.get(
+            profile.family_msa, "pas de réponse"
+        ),
         "profil_complété_le": profile.onboarded_at,
     }
 

@@ -194,3 +194,10 @@ def home_url_for(*, user) -> str:
     if user.is_authenticated and user.is_onboarded:
         return reverse("assessments:dashboard")
     return "/"
+
+
+def learner_family_msa(*, user) -> bool | None:
+    """A learner's answer to « Ta famille dépend-elle de la MSA ? »; None when they
+    did not answer, or for a visitor or a staff account."""
+    profile = getattr(user, "learner_profile", None) if user.is_authenticated else None
+    return profile.family_msa if profile is not None else None

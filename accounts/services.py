@@ -124,6 +124,7 @@ def learner_onboard(
     commune: Commune | None,
     terms: TermsVersion | None,
     terms_accepted: bool,
+    family_msa: bool | None = None,
     today: date | None = None,
 ) -> LearnerProfile:
     """Complete a learner's profile: nothing is written unless every rule holds."""
@@ -149,7 +150,7 @@ def learner_onboard(
         user.first_name = first_name
         user.save(update_fields=["first_name"])
         profile = LearnerProfile.objects.create(
-            user=user, birth_date=birth_date, commune=commune
+            user=user, birth_date=birth_date, commune=commune, family_msa=family_msa
         )
         TermsAcceptance.objects.create(user=user, terms=terms)
         journal_record(
@@ -182,11 +183,12 @@ def learner_profile_update(
     first_name: str,
     birth_date: date,
     commune: Commune | None,
+    family_msa: bool | None = None,
     today: date | None = None,
 ) -> LearnerProfile:
-    """A learner corrects their first name, birth date or commune; what depends on
-    them (the planning) is recomputed in the same transaction. The journal names
-    the fields that changed, never their values."""
+    """A learner corrects their first name, birth date, commune or MSA answer; what
+    depends on them (the planning) is recomputed in the same transaction. The journal
+    names the fields that changed, never their values."""
     today = today or timezone.localdate()
     first_name = _learner_fields_check(
         first_name=first_name, birth_date=birth_date, commune=commune, today=today
@@ -201,6 +203,7 @@ def learner_profile_update(
                 ("first_name", user.first_name, first_name),
                 ("birth_date", profile.birth_date, birth_date),
                 ("commune", profile.commune_id, commune.pk),
+                ("family_msa", profile.family_msa, family_msa),
             )
             if old != new
         ]
@@ -210,7 +213,8 @@ def learner_profile_update(
         user.save(update_fields=["first_name"])
         profile.birth_date = birth_date
         profile.commune = commune
-        profile.save(update_fields=["birth_date", "commune"])
+        profile.family_msa = family_msa
+        profile.save(update_fields=["birth_date", "commune", "family_msa"])
         user.learner_profile = profile  # what the callbacks read
         journal_record(
             actor=user,

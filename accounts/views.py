@@ -46,6 +46,7 @@ def onboarding(request):
                 first_name=data["first_name"],
                 birth_date=data["birth_date"],
                 commune=data["commune"],
+                family_msa=data["family_msa"],
                 terms=terms,
                 terms_accepted=data["accept_terms"],
             )
@@ -284,6 +285,7 @@ def _profile_form(request) -> LearnerProfileForm | None:
             "first_name": request.user.first_name,
             "birth_date": profile.birth_date,
             "commune_query": str(profile.commune),
+            "family_msa": {True: "oui", False: "non"}.get(profile.family_msa, ""),
         },
     )
 
@@ -305,6 +307,7 @@ def account(request):
                     first_name=data["first_name"],
                     birth_date=data["birth_date"],
                     commune=data["commune"],
+                    family_msa=data["family_msa"],
                 )
             except AccountsError as error:
                 form.add_error(error.field, error.message)

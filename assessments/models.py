@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import models
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from core.cms import NamedInlinePanel
+from core.sources import checked_on_field, source_url_field
 
 
 class QuestionKind(models.TextChoices):
@@ -34,6 +35,8 @@ class Question(ClusterableModel):
     explanation = models.TextField(
         "explication", help_text="Montrée après la réponse, juste ou fausse."
     )
+    source_url = source_url_field()
+    checked_on = checked_on_field()
     is_active = models.BooleanField("en service", default=True)
 
     panels = [
@@ -42,6 +45,10 @@ class Question(ClusterableModel):
         FieldPanel("kind"),
         FieldPanel("prompt"),
         FieldPanel("explanation"),
+        MultiFieldPanel(
+            [FieldPanel("source_url"), FieldPanel("checked_on")],
+            "Source de l'explication",
+        ),
         FieldPanel("is_active"),
         NamedInlinePanel(
             "choices",
@@ -138,6 +145,8 @@ class ServedQuestion(models.Model):
     kind = models.CharField(max_length=12, choices=QuestionKind.choices)
     prompt = models.TextField()
     explanation = models.TextField()
+    source_url = models.URLField(blank=True)
+    checked_on = models.DateField(null=True, blank=True)
     options = models.JSONField(
         help_text="Réponses dans l'ordre montré : jeton, texte, retour, juste ou non "
         "(et, pour « remettre dans l'ordre », le bon rang)."

@@ -85,6 +85,8 @@ def _serve(
         kind=question.kind,
         prompt=question.prompt,
         explanation=question.explanation,
+        source_url=question.source_url,
+        checked_on=question.checked_on,
         options=options,
     )
 

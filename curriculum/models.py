@@ -8,6 +8,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from core.sources import checked_on_field, source_url_field
+
 from .blocks import ModuleBodyBlock
 
 
@@ -264,6 +266,15 @@ class Procedure(index.Indexed, models.Model):
     )
     where_to_get_help = models.TextField("où trouver de l'aide")
     if_it_goes_wrong = models.TextField("si ça se passe mal")
+    msa_where_to_get_help = models.TextField(
+        "pour les familles MSA",
+        blank=True,
+        help_text="Si la démarche passe par la CPAM ou la CAF : ce qui change quand la "
+        "famille dépend de la MSA (où la faire, qui appeler). Montré à sa place aux "
+        "jeunes qui ont dit dépendre de la MSA.",
+    )
+    source_url = source_url_field()
+    checked_on = checked_on_field()
 
     search_fields = [
         index.SearchField("title"),
@@ -278,6 +289,8 @@ class Procedure(index.Indexed, models.Model):
         FieldPanel("form_reference"),
         FieldPanel("where_to_get_help"),
         FieldPanel("if_it_goes_wrong"),
+        FieldPanel("msa_where_to_get_help"),
+        MultiFieldPanel([FieldPanel("source_url"), FieldPanel("checked_on")], "Source"),
     ]
 
     class Meta:
@@ -340,6 +353,13 @@ class ModulePage(Page):
 
     class Meta:
         verbose_name = "module"
+
+    def get_context(self, request, *args, **kwargs):
+        from accounts.selectors import learner_family_msa
+
+        context = super().get_context(request, *args, **kwargs)
+        context["family_msa"] = learner_family_msa(user=request.user)
+        return context
 
     @property
     def easy_read_lines(self) -> list[str]:

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from wagtail.models import (
@@ -18,6 +19,7 @@ from wagtail.models import (
 )
 
 from accounts.models import EDITORS_GROUP, TermsVersion
+from core.services import journal_record
 
 from .content import (
     LEGAL_PAGES,
@@ -26,7 +28,9 @@ from .content import (
     terms_summary,
     was_shipped_before,
 )
+from .errors import CurriculumError
 from .models import HomePage, LegalPage, ModuleIndexPage
+from .selectors import fact_kinds
 
 HOME_INTRO = (
     "À 18 ans, beaucoup de démarches arrivent d'un coup : compte bancaire, "
@@ -198,3 +202,32 @@ def legal_pages_refresh(*, force: bool = False) -> LegalPagesReport:
         page.save_revision(log_action=True).publish()
         report.updated.append(page.title)
     return report
+
+
+def fact_check_record(*, actor, kind: str, pk: int, today: date):
+    """« Vérifié aujourd'hui »: the editor read the item again against its source (a
+    window's dates: against the published calendar). Journaled with its author."""
+    fact = fact_kinds().get(kind)
+    if fact is None:
+        raise CurriculumError("Ce type de contenu ne se vérifie pas ici.")
+    if not actor.has_perm(fact.permission):
+        raise PermissionDenied
+    with transaction.atomic():
+        item = fact.model.objects.select_for_update().filter(pk=pk).first()
+        if item is None:
+            raise CurriculumError(
+                "Ce contenu n'existe plus : il a peut-être été supprimé entre-temps."
+            )
+        if kind == "fenetre":
+            item.dates_estimated = False
+            item.save(update_fields=["dates_estimated"])
+        else:
+            item.checked_on = today
+            item.save(update_fields=["checked_on"])
+        journal_record(
+            actor=actor,
+            action="content.fact_checked",
+            target=item,
+            details={"kind": kind, "checked_on": today.isoformat()},
+        )
+    return item

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import include, path, reverse, reverse_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -10,6 +12,7 @@ from wagtail.snippets.views.snippets import CopyView, EditView, SnippetViewSetGr
 from accounts.models import TermsVersion
 from core.cms import NamedSnippetViewSet, NotePanel, YesNoColumn
 
+from .admin_views import FactChecksView, can_check_facts
 from .models import FROZEN_MESSAGE, Competency, Framework, Procedure
 from .presenters import competency_version_note
 
@@ -128,3 +131,25 @@ register_permission_policy(Framework, FrameworkPermissionPolicy(Framework))
 register_permission_policy(Competency, CompetencyPermissionPolicy(Competency))
 register_snippet(CurriculumViewSetGroup)
 register_snippet(TermsVersionViewSet)
+
+
+class FactChecksMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_check_facts(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_fact_checks_url():
+    urls = [path("", FactChecksView.as_view(), name="list")]
+    return [path("a-reverifier/", include((urls, "fact_checks")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_fact_checks_menu_item():
+    return FactChecksMenuItem(
+        "À revérifier",
+        reverse_lazy("fact_checks:list"),
+        name="a-reverifier",
+        icon_name="date",
+        order=320,
+    )

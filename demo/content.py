@@ -68,6 +68,9 @@ def _load_procedures() -> dict[str, Procedure]:
                 "form_reference": item["form"],
                 "where_to_get_help": item["where_to_get_help"],
                 "if_it_goes_wrong": item["if_it_goes_wrong"],
+                "msa_where_to_get_help": item.get("msa", ""),
+                "source_url": item["source"],
+                "checked_on": item["checked"],
             },
         )
     return procedures
@@ -85,6 +88,8 @@ def _load_questions(module: dict, competencies: dict[str, Competency]) -> None:
             kind=item["kind"],
             prompt=item["prompt"],
             explanation=item["explanation"],
+            source_url=item["source"],
+            checked_on=item["checked"],
         )
         question.choices = [
             Choice(

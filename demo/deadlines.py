@@ -40,9 +40,11 @@ def deadline_rules_load() -> int:
             procedure=procedures.get(item["procedure"]),
             body=item["body"],
             official_url=item["official_url"],
+            checked_on=item["checked"],
             severity=item["severity"],
             what_to_do=item["what_to_do"],
             remedy=item["remedy"],
+            msa_note=item.get("msa", ""),
             min_age=item["min_age"],
             max_age=item["max_age"],
             age_at_income_year_end=item.get("age_at_income_year_end", False),
@@ -59,7 +61,11 @@ def deadline_rules_load() -> int:
             **_offset("closes", item.get("closes", {})),
         )
         rule.windows = [
-            DeadlineWindow(opens_on=w["opens"], closes_on=w["closes"])
+            DeadlineWindow(
+                opens_on=w["opens"],
+                closes_on=w["closes"],
+                dates_estimated=w.get("estimated", False),
+            )
             for w in item.get("window", [])
         ]
         rule.save()

@@ -17,6 +17,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from core.cms import NamedInlinePanel
+from core.sources import checked_on_field, validate_official_url
 
 from .timing import Offset, age_on
 
@@ -75,12 +76,21 @@ class DeadlineRule(ClusterableModel):
         related_name="+",
     )
     body = models.CharField("organisme", max_length=200)
-    official_url = models.URLField("lien officiel")
+    official_url = models.URLField(
+        "lien officiel (source)", validators=[validate_official_url]
+    )
+    checked_on = checked_on_field()
     severity = models.CharField(
         "gravité si c'est manqué", max_length=10, choices=Severity.choices
     )
     what_to_do = models.TextField("que faire")
     remedy = models.TextField("si c'est manqué : comment rattraper")
+    msa_note = models.TextField(
+        "pour les familles MSA",
+        blank=True,
+        help_text="Si la règle nomme la CPAM ou la CAF : ce qui change quand la "
+        "famille dépend de la MSA (site, numéros).",
+    )
     min_age = models.PositiveSmallIntegerField("âge minimum", default=15)
     max_age = models.PositiveSmallIntegerField("âge maximum", default=25)
     age_at_income_year_end = models.BooleanField(
@@ -153,11 +163,17 @@ class DeadlineRule(ClusterableModel):
                 FieldPanel("procedure", widget=forms.Select),
                 FieldPanel("body"),
                 FieldPanel("official_url"),
+                FieldPanel("checked_on"),
             ],
             "Démarche",
         ),
         MultiFieldPanel(
-            [FieldPanel("what_to_do"), FieldPanel("severity"), FieldPanel("remedy")],
+            [
+                FieldPanel("what_to_do"),
+                FieldPanel("severity"),
+                FieldPanel("remedy"),
+                FieldPanel("msa_note"),
+            ],
             "Conseils",
         ),
         MultiFieldPanel(
@@ -262,8 +278,18 @@ class DeadlineWindow(Orderable):
     rule = ParentalKey(DeadlineRule, on_delete=models.CASCADE, related_name="windows")
     opens_on = models.DateField("ouvre le")
     closes_on = models.DateField("ferme le")
+    dates_estimated = models.BooleanField(
+        "dates estimées",
+        default=False,
+        help_text="Cochée tant que l'organisme n'a pas publié le calendrier de "
+        "l'année : la fenêtre apparaît dans « À revérifier ».",
+    )
 
-    panels = [FieldPanel("opens_on"), FieldPanel("closes_on")]
+    panels = [
+        FieldPanel("opens_on"),
+        FieldPanel("closes_on"),
+        FieldPanel("dates_estimated"),
+    ]
 
     class Meta(Orderable.Meta):
         constraints = [

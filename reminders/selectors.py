@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.selectors import learner_family_msa
+
 from .models import (
     ChunkState,
     DeadlineSweep,
@@ -31,6 +33,8 @@ def personal_deadline_list(*, learner) -> QuerySet[PersonalDeadline]:
 @dataclass
 class Planning:
     today: date
+    # « Ta famille dépend-elle de la MSA ? » (None: no answer).
+    family_msa: bool | None = None
     soon: list[PersonalDeadline] = field(default_factory=list)
     later: list[PersonalDeadline] = field(default_factory=list)
     missed: list[PersonalDeadline] = field(default_factory=list)
@@ -40,7 +44,7 @@ class Planning:
 def planning_for(*, learner, today: date) -> Planning:
     """Upcoming deadlines first (the next two months), then the rest; missed ones
     with their remedy; done ones last."""
-    planning = Planning(today=today)
+    planning = Planning(today=today, family_msa=learner_family_msa(user=learner))
     horizon = today + timedelta(days=SOON_DAYS)
     for deadline in personal_deadline_list(learner=learner):
         deadline.days_left = (deadline.closes_on - today).days

@@ -49,8 +49,9 @@ def age_on(birth_date: date, day: date) -> int:
     return age
 
 
-def birthday_window(birth_date: date, opens: Offset, closes: Offset) -> Window:
-    return Window(shift(birth_date, opens), shift(birth_date, closes))
+def offset_window(start: date, opens: Offset, closes: Offset) -> Window:
+    """The window between two offsets from a birth date or from an event's date."""
+    return Window(shift(start, opens), shift(start, closes))
 
 
 def monthly_windows(
@@ -78,10 +79,3 @@ def monthly_windows(
         windows.append(Window(opens, closes))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return windows
-
-
-def event_window(event_date: date, opens_days: int, closes_days: int) -> Window:
-    return Window(
-        event_date + timedelta(days=opens_days),
-        event_date + timedelta(days=closes_days),
-    )

@@ -48,7 +48,7 @@ def reminder_settings_for(*, learner) -> ReminderSettings:
 
 def _windows(rule: DeadlineRule, *, birth_date, events, today, end):
     if rule.timing == Timing.BIRTHDAY:
-        return [timing.birthday_window(birth_date, rule.opens, rule.closes)]
+        return [timing.offset_window(birth_date, rule.opens, rule.closes)]
     if rule.timing == Timing.YEARLY:
         return [timing.Window(w.opens_on, w.closes_on) for w in rule.windows.all()]
     if rule.timing == Timing.MONTHLY:
@@ -57,9 +57,7 @@ def _windows(rule: DeadlineRule, *, birth_date, events, today, end):
         start = today - timedelta(days=rule.catch_up_days or 0)
         return timing.monthly_windows(rule.opens_day, rule.closes_day, start, end)
     if rule.event in events:
-        return [
-            timing.event_window(events[rule.event], rule.opens_days, rule.closes_days)
-        ]
+        return [timing.offset_window(events[rule.event], rule.opens, rule.closes)]
     return []
 
 

@@ -97,7 +97,7 @@ def test_a_corrected_birth_date_moves_the_planning(client, learner):
     assert profile.commune.name == "Authon-du-Perche"
     # The census window now closes 16 years and 3 months after the new birth date.
     rule = DeadlineRule.objects.get(code="CIT-RECENS")
-    expected = timing.birthday_window(corrected, rule.opens, rule.closes).closes_on
+    expected = timing.offset_window(corrected, rule.opens, rule.closes).closes_on
     assert _census(learner) == expected != before
     entry = JournalEntry.objects.get(action="accounts.learner_profile_updated")
     assert entry.actor_id == learner.pk

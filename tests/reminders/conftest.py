@@ -30,7 +30,7 @@ def make_rule(code="TEST-R", **fields):
     values = {
         "title": "Une démarche",
         "body": "Un organisme",
-        "official_url": "https://www.service-public.fr/",
+        "official_url": "https://www.service-public.gouv.fr/",
         "severity": "moyenne",
         "what_to_do": "Fais-la.",
         "remedy": "Pas de panique : tu peux la faire plus tard.",

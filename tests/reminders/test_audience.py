@@ -95,7 +95,7 @@ def test_event_rule_from_18(rules, birth_date, expected):
     ("birth_date", "expected"),
     [
         # The JDC is up to 25: 25 on the day the convocation arrives…
-        (date(2002, 1, 5), [date(2027, 1, 20)]),
+        (date(2002, 1, 5), [date(2027, 1, 12)]),
         # …26 that day: no longer.
         (date(2001, 1, 5), []),
     ],

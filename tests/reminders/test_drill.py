@@ -47,7 +47,7 @@ def _due_reminders() -> int:
             code=f"DRILL-{n}",
             title=f"Démarche n°{n}",
             body="Un organisme",
-            official_url="https://www.service-public.fr/",
+            official_url="https://www.service-public.gouv.fr/",
             severity="moyenne",
             what_to_do="Fais-la.",
             remedy="Pas de panique.",

@@ -7,15 +7,14 @@ from hypothesis import strategies as st
 from reminders.timing import (
     Offset,
     age_on,
-    birthday_window,
-    event_window,
     monthly_windows,
+    offset_window,
     shift,
 )
 
 
 def test_recensement_window_ends_on_the_last_day_of_the_third_month():
-    window = birthday_window(
+    window = offset_window(
         date(2010, 11, 30),
         Offset(years=16),
         Offset(years=16, months=3, end_of_month=True),
@@ -30,7 +29,7 @@ def test_born_on_29_february():
     assert shift(born, Offset(years=16)) == date(2024, 2, 29)  # a leap year
     assert age_on(born, date(2026, 2, 28)) == 17
     assert age_on(born, date(2026, 3, 1)) == 18
-    window = birthday_window(born, Offset(years=18), Offset(years=18, months=3))
+    window = offset_window(born, Offset(years=18), Offset(years=18, months=3))
     assert (window.opens_on, window.closes_on) == (date(2026, 3, 1), date(2026, 5, 29))
 
 
@@ -62,9 +61,22 @@ def test_monthly_window_on_day_31_uses_the_last_day():
     ]
 
 
-def test_event_window():
-    window = event_window(date(2027, 7, 1), -90, 0)
+def test_event_window_in_days():
+    window = offset_window(date(2027, 7, 1), Offset(days=-90), Offset())
     assert (window.opens_on, window.closes_on) == (date(2027, 4, 2), date(2027, 7, 1))
+
+
+@pytest.mark.parametrize(
+    ("moved_in", "closes_on"),
+    [
+        (date(2027, 9, 10), date(2027, 10, 31)),
+        (date(2027, 1, 31), date(2027, 2, 28)),
+        (date(2027, 12, 1), date(2028, 1, 31)),
+    ],
+)
+def test_event_window_to_the_end_of_the_next_month(moved_in, closes_on):
+    window = offset_window(moved_in, Offset(), Offset(months=1, end_of_month=True))
+    assert (window.opens_on, window.closes_on) == (moved_in, closes_on)
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)))
