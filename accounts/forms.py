@@ -99,3 +99,20 @@ class RoleInvitationForm(forms.Form):
     def __init__(self, *args, epcis, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["epci"].choices = [(e.pk, e.name) for e in epcis]
+
+
+class InformerPlacesForm(forms.Form):
+    places = forms.ModelMultipleChoiceField(
+        label="Lieux d'accueil",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choisis des lieux de la liste (ceux du territoire).",
+            "invalid_pk_value": "Choisis des lieux de la liste (ceux du territoire).",
+        },
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["places"].queryset = places

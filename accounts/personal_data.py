@@ -104,6 +104,10 @@ NOT_EXPORTED: dict[str, str] = {
     "wagtailcore.pagelogentry": STAFF_TOOL,
     "wagtaildocs.document": STAFF_TOOL,
     "wagtailimages.image": STAFF_TOOL,
+    "assessments.visit": "le registre d'accueil d'un lieu d'aide est anonyme : ni "
+    "nom ni compte, seulement le motif, la commune, la tranche d'âge et la durée ; "
+    "une ligne écrite lors d'une validation n'est plus reliée à rien quand le compte "
+    "est supprimé",
 }
 
 # What the journal's action codes mean, for the readable page.
@@ -119,6 +123,9 @@ JOURNAL_ACTIONS = {
     "accounts.role_invitation_accepted": "invitation à un rôle acceptée",
     "assessments.attempt_graded": "quiz corrigé",
     "assessments.competency_attained": "compétence acquise",
+    "assessments.learner_record_opened": "dossier ouvert avec ton passeport",
+    "assessments.competency_validated": "compétence validée en personne",
+    "assessments.validation_withdrawn": "validation en personne retirée",
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",
     "reminders.delivery_retried": "rappel renvoyé par l'équipe",

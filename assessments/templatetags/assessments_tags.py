@@ -1,6 +1,8 @@
 from django import template
+from django.utils import timezone
 
-from assessments.selectors import quiz_panel_for
+from assessments import selectors
+from assessments.forms import PassportRedeemForm
 
 register = template.Library()
 
@@ -12,6 +14,32 @@ def quiz_panel(context, module):
         "request": request,
         "user": request.user,
         "module": module,
-        "panel": quiz_panel_for(user=request.user, module=module),
+        "panel": selectors.quiz_panel_for(user=request.user, module=module),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("assessments/includes/informer_panel.html", takes_context=True)
+def informer_panel(context):
+    """The informer's day on their home: places, passport code, today's
+    validations and visits, recent history."""
+    user = context["request"].user
+    places = list(selectors.informer_place_list(user=user))
+    validations = selectors.validation_list_for_informer(informer=user)
+    return {
+        "places": places,
+        "form": PassportRedeemForm(places=places),
+        "today_validations": validations.filter(
+            validated_at__date=timezone.localdate()
+        ).count(),
+        "recent_validations": list(validations[:10]),
+        "today_visits": list(selectors.visit_list_today(places=places)),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("assessments/includes/register_links.html", takes_context=True)
+def register_links(context):
+    """Links to the visit registers this person may read (a coordinator's EPCIs)."""
+    user = context["request"].user
+    return {"places": list(selectors.register_place_list(user=user))}
