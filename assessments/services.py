@@ -491,7 +491,7 @@ def validation_withdraw(
     *, actor, validation_id, reason: str, now: datetime | None = None
 ) -> ValidationWithdrawal:
     """Withdraw a mistaken validation by a new entry (never by an edit). The
-    attainment it gave goes, unless another validation or a quiz also holds it."""
+    attainment it gave goes, unless a quiz holds it."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -523,25 +523,15 @@ def validation_withdraw(
         withdrawal = ValidationWithdrawal.objects.create(
             validation=validation, withdrawn_by=actor, reason=reason, withdrawn_at=now
         )
-        attainment = Attainment.objects.filter(
+        # A competency has one validation in force at a time (see
+        # validation_record): the attainment it gave goes with it; one that a quiz
+        # gave stays.
+        removed, _ = Attainment.objects.filter(
             learner_id=validation.learner_id,
             competency=validation.competency,
             framework=validation.framework,
             validation=validation,
-        ).first()
-        removed = False
-        if attainment is not None:
-            other = _active_validations(
-                learner=validation.learner_id,
-                competency=validation.competency,
-                framework=validation.framework,
-            ).first()
-            if other is not None:
-                attainment.validation = other
-                attainment.save(update_fields=["validation"])
-            else:
-                attainment.delete()
-                removed = True
+        ).delete()
         journal_record(
             actor=actor,
             action="assessments.validation_withdrawn",
@@ -550,7 +540,7 @@ def validation_withdraw(
                 "validation": validation.pk,
                 "learner": validation.learner_id,
                 "competency": validation.competency.code,
-                "attainment_removed": removed,
+                "attainment_removed": bool(removed),
             },
         )
     return withdrawal

@@ -102,7 +102,11 @@ PASSPORT_SESSION_KEY = "passport"
 
 def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(
-        scale=5, dark="#1a1a1a", light="#ffffff", omitsize=True
+        scale=5,
+        dark="#1a1a1a",
+        light="#ffffff",
+        omitsize=True,
+        title="QR code du passeport",
     )
 
 

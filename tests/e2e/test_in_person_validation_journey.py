@@ -1,0 +1,105 @@
+"""In-person validation with two phones: the learner shows their passport, the
+informer (360 px) types the code, validates AMELI-01 with a note and records the
+visit; the learner's Mon parcours then says who validated it and who opened the
+record. axe-core clean on every new page; the informer's pages work without
+JavaScript."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.models import Role
+from assessments.models import Visit
+from demo.content import curriculum_load
+from tests.assessments.informers import help_place, informer_at
+from tests.factories import CommuneFactory, LearnerProfileFactory, RoleMembershipFactory
+
+from .conftest import fits_phone_width, log_in, serious_violations
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Mot-de-passe-solide-42"  # the factories'
+
+
+def _check(page):
+    assert serious_violations(page) == []
+    assert fits_phone_width(page)
+
+
+def test_a_learner_has_a_competency_validated_in_person(
+    site, page, page_without_js, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    curriculum_load(home=site, now=timezone.now() - timedelta(hours=1))
+    place = help_place("Point Information Jeunesse – Communauté de communes du Perche")
+    informer = informer_at(place, email="karim@pij-perche.example.fr").user
+    RoleMembershipFactory(role=Role.COORDINATOR, epci=place.epci)
+    learner = LearnerProfileFactory(
+        user__email="lina@exemple.fr",
+        user__first_name="Lina",
+        commune=CommuneFactory(name="Nogent-le-Rotrou", epci=place.epci),
+    ).user
+
+    # The learner's phone: Mon parcours, then Mon passeport.
+    log_in(page, learner.email, PASSWORD)
+    page.goto("/parcours/")
+    page.get_by_role("link", name="Mon passeport").first.click()
+    expect(page.get_by_role("heading", name="Mon passeport")).to_be_visible()
+    page.get_by_role("button", name="Obtenir mon code").click()
+    code = page.locator(".passport-code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4} [A-Z0-9]{4}", code)
+    expect(page.locator(".passport-qr svg")).to_be_visible()
+    _check(page)
+
+    # The informer's phone, without JavaScript.
+    informer_page = page_without_js
+    log_in(informer_page, informer.email, PASSWORD)
+    informer_page.goto("/espace/")
+    _check(informer_page)
+    informer_page.get_by_label("Code du passeport").fill(code.lower())
+    informer_page.get_by_role("button", name="Ouvrir le dossier").click()
+    expect(informer_page.get_by_role("heading", level=1)).to_have_text("Lina, 17 ans")
+    expect(informer_page.get_by_text("À côté, pas à la place")).to_be_visible()
+    _check(informer_page)
+    ameli = informer_page.locator("li.record", has_text="AMELI-01")
+    ameli.get_by_label("Ta note sur ce que tu as vu").fill(
+        "Connexion seule à ameli, attestation de droits téléchargée."
+    )
+    ameli.get_by_role("button", name="Valider").click()
+    expect(informer_page.get_by_text("C'est validé")).to_be_visible()
+    _check(informer_page)
+
+    # The same code again (a screenshot sent to a friend): refused.
+    informer_page.goto("/espace/passeport/")
+    informer_page.get_by_label("Code du passeport").fill(code)
+    informer_page.get_by_role("button", name="Ouvrir le dossier").click()
+    expect(informer_page.get_by_text("déjà utilisé")).to_be_visible()
+    _check(informer_page)
+
+    # A visit of someone else, in a few taps.
+    informer_page.goto("/espace/")
+    informer_page.get_by_role("link", name="Noter un passage").click()
+    informer_page.get_by_label("CPAM / ameli").check()
+    informer_page.get_by_label("18 – 21 ans").check()
+    informer_page.get_by_label("Durée (minutes)").fill("20")
+    _check(informer_page)
+    informer_page.get_by_role("button", name="Noter le passage").click()
+    expect(informer_page.get_by_text("Passage noté au registre")).to_be_visible()
+    assert Visit.objects.count() == 2  # the validation session, and this one
+    informer_page.get_by_role("link", name=re.compile("Bilan du mois")).click()
+    expect(informer_page.get_by_text("2 passages")).to_be_visible()
+    _check(informer_page)
+
+    # Back on the learner's phone.
+    page.goto("/parcours/")
+    expect(
+        page.get_by_text(re.compile("validée en personne par Karim"))
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Qui a ouvert ton dossier")).to_be_visible()
+    _check(page)
