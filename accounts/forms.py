@@ -107,10 +107,10 @@ class InformerPlacesForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": "Choisis des lieux de la liste (ceux du territoire).",
-            "invalid_pk_value": "Choisis des lieux de la liste (ceux du territoire).",
-        },
+        error_messages=dict.fromkeys(
+            ("invalid_choice", "invalid_pk_value", "invalid_list"),
+            "Choisissez des lieux de la liste (ceux du territoire).",
+        ),
     )
 
     def __init__(self, *args, places, **kwargs):

@@ -429,7 +429,7 @@ def role_membership_places_set(
     """Name the help places where an informer works: places of the membership's
     EPCI only, chosen by one of its coordinators."""
     if not user_can(actor, Action.ROLE_GRANT, membership.epci):
-        raise AccountsError("Tu ne peux pas modifier les rôles de ce territoire.")
+        raise AccountsError("Vous ne pouvez pas modifier les rôles de ce territoire.")
     if membership.role != Role.INFORMER or membership.revoked_at is not None:
         raise AccountsError(
             "Seul le rôle actif d'un·e informateur·rice a des lieux d'accueil."

@@ -246,7 +246,7 @@ def role_places(request, pk: int):
     membership = selectors.role_membership_get_for_user(user=request.user, pk=pk)
     if membership is None or membership.role != Role.INFORMER:
         raise Http404(
-            "Ce rôle d'informateur·rice n'existe pas ou n'est pas de ton territoire."
+            "Ce rôle d'informateur·rice n'existe pas ou n'est pas de votre territoire."
         )
     form = InformerPlacesForm(
         request.POST or None,

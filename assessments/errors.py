@@ -19,7 +19,7 @@ class AttemptAlreadyGraded(AssessmentsError):
 # guesser nothing.
 PASSPORT_REFUSED = (
     "Ce code ne permet pas d'ouvrir un dossier : il est peut-être mal tapé, expiré "
-    "(il vaut 15 minutes) ou déjà utilisé (il ne sert qu'une fois). Demande au ou à "
+    "(il vaut 15 minutes) ou déjà utilisé (il ne sert qu'une fois). Demandez au ou à "
     "la jeune d'afficher un nouveau code sur son téléphone."
 )
 

@@ -48,13 +48,13 @@ class PassportRedeemForm(forms.Form):
                 "class": "code-input",
             }
         ),
-        error_messages={"required": "Tape le code affiché par le ou la jeune."},
+        error_messages={"required": "Tapez le code affiché par le ou la jeune."},
     )
     place = forms.ModelChoiceField(
-        label="Lieu où tu l'accueilles",
+        label="Lieu où vous l'accueillez",
         queryset=None,
         empty_label=None,
-        error_messages={"invalid_choice": "Choisis un de tes lieux d'accueil."},
+        error_messages={"invalid_choice": "Choisissez un de vos lieux d'accueil."},
     )
 
     def __init__(self, *args, places, **kwargs):
@@ -66,17 +66,18 @@ class ValidationForm(forms.Form):
     competency = forms.IntegerField(
         widget=forms.HiddenInput,
         error_messages={
-            "required": "Choisis la compétence à valider.",
-            "invalid": "Choisis la compétence à valider.",
+            "required": "Choisissez la compétence à valider.",
+            "invalid": "Choisissez la compétence à valider.",
         },
     )
     note = forms.CharField(
-        label="Ta note",
-        help_text="Ce que tu as vu le ou la jeune faire, en une ou deux phrases.",
+        label="Votre note",
+        help_text="Ce que vous avez vu le ou la jeune faire, en une ou deux phrases.",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "required": "Écris une courte note : ce que tu as vu le ou la jeune faire.",
+            "required": "Écrivez une courte note : ce que vous avez vu le ou la "
+            "jeune faire.",
             "max_length": "La note tient en 500 caractères au plus.",
         },
     )
@@ -85,11 +86,11 @@ class ValidationForm(forms.Form):
 class WithdrawalForm(forms.Form):
     reason = forms.CharField(
         label="Raison du retrait",
-        help_text="Obligatoire : elle reste au dossier, avec ton nom et la date.",
+        help_text="Obligatoire : elle reste au dossier, avec votre nom et la date.",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "required": "Écris la raison du retrait : elle reste au dossier.",
+            "required": "Écrivez la raison du retrait : elle reste au dossier.",
             "max_length": "La raison tient en 500 caractères au plus.",
         },
     )
@@ -100,15 +101,15 @@ class VisitForm(CommuneQueryMixin, forms.Form):
         label="Lieu",
         queryset=None,
         empty_label=None,
-        error_messages={"invalid_choice": "Choisis un de tes lieux d'accueil."},
+        error_messages={"invalid_choice": "Choisissez un de vos lieux d'accueil."},
     )
     purpose = forms.ChoiceField(
         label="Motif",
         choices=VisitPurpose.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choisis le motif de la visite.",
-            "invalid_choice": "Choisis le motif de la visite dans la liste.",
+            "required": "Choisissez le motif de la visite.",
+            "invalid_choice": "Choisissez le motif de la visite dans la liste.",
         },
     )
     commune_query = forms.CharField(
@@ -126,7 +127,7 @@ class VisitForm(CommuneQueryMixin, forms.Form):
         choices=AgeBand.choices,
         initial=AgeBand.UNKNOWN,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choisis une tranche d'âge de la liste."},
+        error_messages={"invalid_choice": "Choisissez une tranche d'âge de la liste."},
     )
     minutes = forms.IntegerField(
         label="Durée (minutes)",
@@ -135,7 +136,7 @@ class VisitForm(CommuneQueryMixin, forms.Form):
         initial=15,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "required": "Indique la durée en minutes.",
+            "required": "Indiquez la durée en minutes.",
             "invalid": "La durée s'écrit en minutes, par exemple 15.",
             "min_value": f"La durée va de 1 à {VISIT_MAX_MINUTES} minutes.",
             "max_value": f"La durée va de 1 à {VISIT_MAX_MINUTES} minutes.",

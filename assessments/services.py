@@ -303,8 +303,8 @@ def passport_issue(*, learner, now: datetime | None = None) -> tuple[Passport, s
 def _informer_place(informer, place: HelpPlace | None) -> HelpPlace:
     if place is None or place.pk not in informer_place_ids(informer):
         raise AssessmentsError(
-            "Choisis un de tes lieux d'accueil : tu ne valides que là où tu "
-            "travailles.",
+            "Choisissez un de vos lieux d'accueil : vous ne validez que là où "
+            "vous travaillez.",
             field="place",
         )
     return place
@@ -358,7 +358,7 @@ def _open_passport(*, informer, passport_id, now: datetime) -> Passport:
     )
     if passport is None:
         raise AssessmentsError(
-            "Ce dossier n'est plus ouvert pour toi : demande au ou à la jeune un "
+            "Ce dossier n'est plus ouvert pour vous : demandez au ou à la jeune un "
             "nouveau code."
         )
     return passport
@@ -398,7 +398,7 @@ def validation_record(
     note = (note or "").strip()
     if not note:
         raise AssessmentsError(
-            "Écris une courte note : ce que tu as vu le ou la jeune faire.",
+            "Écrivez une courte note : ce que vous avez vu le ou la jeune faire.",
             field="note",
         )
     if len(note) > NOTE_MAX_LENGTH:
@@ -496,7 +496,7 @@ def validation_withdraw(
     reason = (reason or "").strip()
     if not reason:
         raise AssessmentsError(
-            "Écris la raison du retrait : elle reste au dossier.", field="reason"
+            "Écrivez la raison du retrait : elle reste au dossier.", field="reason"
         )
     if len(reason) > NOTE_MAX_LENGTH:
         raise AssessmentsError(
@@ -561,9 +561,9 @@ def visit_record(
     now = now or timezone.now()
     place = _informer_place(informer, place)
     if purpose not in VisitPurpose.values:
-        raise AssessmentsError("Choisis le motif de la visite.", field="purpose")
+        raise AssessmentsError("Choisissez le motif de la visite.", field="purpose")
     if age_band not in AgeBand.values:
-        raise AssessmentsError("Choisis une tranche d'âge.", field="age_band")
+        raise AssessmentsError("Choisissez une tranche d'âge.", field="age_band")
     if minutes is None or not 1 <= minutes <= VISIT_MAX_MINUTES:
         raise AssessmentsError(
             f"La durée va de 1 à {VISIT_MAX_MINUTES} minutes.", field="minutes"

@@ -134,16 +134,8 @@ def passport(request):
     if current is not None:
         code = shown["code"]
         url = site_link(reverse("assessments:passport-open", args=[code]))
-        context.update(
-            code=services.passport_code_display(code), qr=_qr_svg(url), url=url
-        )
+        context.update(code=services.passport_code_display(code), qr=_qr_svg(url))
     return render(request, "assessments/passport.html", context)
-
-
-def _passport_refusal_limited(request) -> bool:
-    """Wrong codes are limited per informer and per address (PASSPORT_REDEEM in
-    ACCOUNT_RATE_LIMITS): the limit is checked first, a wrong code counts."""
-    return not ratelimit.consume(request, action="passport_redeem", dry_run=True)
 
 
 @informer_required
@@ -156,10 +148,11 @@ def passport_redeem(request, code: str = ""):
     form = PassportRedeemForm(
         request.POST or None, places=places, initial={"code": code}
     )
-    status = 200
     if request.method == "POST" and form.is_valid():
-        if _passport_refusal_limited(request):
-            return render(request, "429.html", status=429)
+        # Wrong codes count against the informer and their address
+        # (ACCOUNT_RATE_LIMITS["passport_redeem"]); past the limit, every code waits.
+        if not ratelimit.consume(request, action="passport_redeem", dry_run=True):
+            return ratelimit.respond_429(request)
         try:
             opened = services.passport_redeem(
                 informer=request.user,
@@ -173,13 +166,11 @@ def passport_redeem(request, code: str = ""):
             form.add_error(error.field, error.message)
         else:
             return redirect("assessments:learner-record", passport_id=opened.pk)
-    if form.errors:
-        status = 400
     return render(
         request,
         "assessments/passport_redeem.html",
         {"form": form, "places": places},
-        status=status,
+        status=400 if form.errors else 200,
     )
 
 
@@ -202,7 +193,7 @@ def _opened_record(request, passport_id):
     )
     if opened is None:
         raise Http404(
-            "Ce dossier n'est pas ouvert pour toi : demande au ou à la jeune un "
+            "Ce dossier n'est pas ouvert pour vous : demandez au ou à la jeune un "
             "nouveau code."
         )
     return opened
@@ -248,7 +239,7 @@ def validation_withdraw(request, pk: int):
     """GET asks for the reason (a page: no script needed), POST withdraws."""
     validation = selectors.validation_get_for_withdrawal(user=request.user, pk=pk)
     if validation is None:
-        raise Http404("Cette validation n'existe pas ou n'est pas de ton ressort.")
+        raise Http404("Cette validation n'existe pas ou n'est pas de votre ressort.")
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -331,7 +322,9 @@ MONTH_REFUSAL = "Le mois s'écrit sous la forme 2026-12 (année, tiret, mois)."
 def _register_place(request, place_id: int):
     place = selectors.register_place_get(user=request.user, pk=place_id)
     if place is None:
-        raise Http404("Ce lieu n'existe pas ou son registre n'est pas de ton ressort.")
+        raise Http404(
+            "Ce lieu n'existe pas ou son registre n'est pas de votre ressort."
+        )
     return place
 
 

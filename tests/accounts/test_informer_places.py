@@ -58,7 +58,7 @@ def test_a_place_of_another_epci_is_refused(client, place, informer_role, coordi
     for value in (elsewhere.pk, "abc", 10**30):
         response = client.post(url, {"places": [place.pk, value]})
         assert response.status_code == 400
-        assert "Choisis des lieux de la liste" in page_text(response)
+        assert "Choisissez des lieux de la liste" in page_text(response)
     assert not informer_role.places.exists()
     with pytest.raises(AccountsError):
         services.role_membership_places_set(

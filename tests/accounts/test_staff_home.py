@@ -62,7 +62,7 @@ HEADER = {
 }
 # A sentence of each one's home that says what the role does today.
 HOME_SAYS = {
-    "informer": "Tu n'as pas encore de lieu d'accueil",
+    "informer": "Vous n'avez pas encore de lieu d'accueil",
     "school_staff": "Bientôt, tu créeras ici les groupes de ta classe",
     "coordinator": "Invite les informateur·rices",
     "editor": "Ouvrir l'administration des contenus",

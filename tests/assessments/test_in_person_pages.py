@@ -148,7 +148,7 @@ def test_an_informer_without_a_place_is_told_to_ask_their_coordinator(client):
     membership = RoleMembershipFactory(role=Role.INFORMER)
     client.force_login(membership.user)
     for url in ("/espace/", "/espace/passeport/", "/espace/registre/nouveau/"):
-        assert "Tu n'as pas encore de lieu d'accueil" in page_text(client.get(url))
+        assert "Vous n'avez pas encore de lieu d'accueil" in page_text(client.get(url))
 
 
 def test_the_staff_home_shows_the_informers_day(

@@ -32,9 +32,6 @@ def _check(page):
 def test_a_learner_has_a_competency_validated_in_person(
     site, page, page_without_js, settings
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     curriculum_load(home=site, now=timezone.now() - timedelta(hours=1))
     place = help_place("Point Information Jeunesse – Communauté de communes du Perche")
@@ -68,7 +65,7 @@ def test_a_learner_has_a_competency_validated_in_person(
     expect(informer_page.get_by_text("À côté, pas à la place")).to_be_visible()
     _check(informer_page)
     ameli = informer_page.locator("li.record", has_text="AMELI-01")
-    ameli.get_by_label("Ta note sur ce que tu as vu").fill(
+    ameli.get_by_label("Votre note sur ce que vous avez vu").fill(
         "Connexion seule à ameli, attestation de droits téléchargée."
     )
     ameli.get_by_role("button", name="Valider").click()
