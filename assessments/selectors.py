@@ -8,7 +8,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.permissions import Action, informer_place_ids, place_ids_for
+from accounts.permissions import (
+    Action,
+    epci_ids_for,
+    informer_place_ids,
+    place_ids_for,
+    user_can,
+)
 from accounts.services import age_on
 from curriculum.models import Competency, Framework, ModulePage
 from curriculum.selectors import framework_current, module_list
@@ -339,9 +345,13 @@ class LearnerRecord:
     def in_person(self) -> list[tuple[CompetencyState, InPersonValidation | None]]:
         """Each competency to validate in person, with the validation that holds
         it (if any)."""
+        states = sorted(
+            self.progress.attained + self.progress.missing,
+            key=lambda state: state.competency.code,
+        )
         return [
             (state, self.validations.get(state.competency.pk))
-            for state in self.progress.attained + self.progress.missing
+            for state in states
             if state.competency.requires_in_person
         ]
 
@@ -403,19 +413,35 @@ def validation_list_for_informer(*, informer) -> QuerySet[InPersonValidation]:
     )
 
 
-def validation_get_for_withdrawal(*, user, pk: int) -> InPersonValidation | None:
-    """A validation the user may withdraw: their own, or one made at a place of an
-    EPCI they coordinate."""
-    allowed = place_ids_for(user, Action.VALIDATION_WITHDRAW)
+def validation_list_for_coordinator(*, user) -> QuerySet[InPersonValidation]:
+    """Validations made at the places of the EPCIs the user coordinates."""
+    epci_ids = epci_ids_for(user, Action.VALIDATION_WITHDRAW)
     validations = InPersonValidation.objects.select_related(
         "competency", "place", "learner", "informer", "withdrawal"
-    ).filter(pk=pk)
-    validation = validations.first()
-    if validation is None:
+    ).order_by("-validated_at")
+    return (
+        validations
+        if epci_ids is None
+        else validations.filter(place__epci_id__in=epci_ids)
+    )
+
+
+def validation_get_for_withdrawal(*, user, pk: int) -> InPersonValidation | None:
+    """A validation the user may withdraw: their own, or one made at a place of an
+    EPCI they coordinate (the same rule as the service)."""
+    validation = (
+        InPersonValidation.objects.select_related(
+            "competency", "place", "learner", "informer", "withdrawal"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if validation is None or not (
+        validation.informer_id == user.pk
+        or user_can(user, Action.VALIDATION_WITHDRAW, validation.place)
+    ):
         return None
-    if validation.informer_id == user.pk or allowed is None:
-        return validation
-    return validation if validation.place_id in allowed else None
+    return validation
 
 
 def visit_list_today(*, places, now: datetime | None = None) -> QuerySet[Visit]:

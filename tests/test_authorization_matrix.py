@@ -251,8 +251,9 @@ THIRD_PARTY_ENTRIES = {
     "/cms/": signed_in(
         403, editor=200, coordinator_a=200, coordinator_b=200, superuser=200
     ),
-    "/django-admin/": {**signed_in(302), "superuser": 200},
-    "/compte/login/": {**everyone(302), "anonymous": 200},
+    "/django-admin/": {**everyone(LOGIN), "superuser": 200},
+    # Signed in already: sent on to one's start page.
+    "/compte/login/": {**everyone({302, STAFF_HOME}), "anonymous": 200},
 }
 
 
@@ -366,7 +367,7 @@ def world(site, mailoutbox):
 
 def outcome(response) -> Any:
     if response.status_code == 302:
-        if response.url.startswith("/compte/login/"):
+        if "/login/" in response.url:  # the site's, or the CMS's and admin's
             return LOGIN
         if response.url == "/espace/":
             return STAFF_HOME

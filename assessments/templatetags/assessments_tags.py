@@ -38,8 +38,14 @@ def informer_panel(context):
     }
 
 
-@register.inclusion_tag("assessments/includes/register_links.html", takes_context=True)
-def register_links(context):
-    """Links to the visit registers this person may read (a coordinator's EPCIs)."""
+@register.inclusion_tag(
+    "assessments/includes/coordination_panel.html", takes_context=True
+)
+def coordination_panel(context):
+    """For a coordinator's home: the registers of their EPCIs' places, and the
+    latest validations made there (to withdraw a mistaken one)."""
     user = context["request"].user
-    return {"places": list(selectors.register_place_list(user=user))}
+    return {
+        "places": list(selectors.register_place_list(user=user)),
+        "validations": list(selectors.validation_list_for_coordinator(user=user)[:10]),
+    }

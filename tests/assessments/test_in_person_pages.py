@@ -209,3 +209,20 @@ def test_an_expired_access_is_not_found(client, learner, informer, place_a, now)
     client.force_login(informer)
     response = client.get(reverse("assessments:learner-record", args=[opened.pk]))
     assert response.status_code == 404
+
+
+def test_coordinators_find_their_territorys_validations_to_withdraw(
+    client, learner, informer, place_a, ameli
+):
+    opened = opened_record(learner=learner, informer=informer, place=place_a)
+    validation = services.validation_record(
+        informer=informer, passport_id=opened.pk, competency_id=ameli.pk, note="Vu."
+    )
+    url = reverse("assessments:validation-withdraw", args=[validation.pk])
+    coordinator = RoleMembershipFactory(role=Role.COORDINATOR, epci=place_a.epci).user
+    client.force_login(coordinator)
+    assert url in page_text(client.get("/espace/"))
+    assert client.post(url, {"reason": "Doublon de dossier."}).status_code == 302
+    assert ValidationWithdrawal.objects.get().withdrawn_by == coordinator
+    client.force_login(RoleMembershipFactory(role=Role.COORDINATOR).user)
+    assert url not in page_text(client.get("/espace/"))
