@@ -351,7 +351,7 @@ def passport_redeem(
 def _open_passport(*, informer, passport_id, now: datetime) -> Passport:
     """The informer's open access, locked; refused once its two hours are over."""
     passport = (
-        Passport.objects.select_for_update()
+        Passport.objects.select_for_update(of=("self",))
         .select_related("place", "learner__learner_profile")
         .filter(pk=passport_id, redeemed_by=informer, access_until__gt=now)
         .first()
@@ -505,7 +505,7 @@ def validation_withdraw(
         )
     with transaction.atomic():
         validation = (
-            InPersonValidation.objects.select_for_update()
+            InPersonValidation.objects.select_for_update(of=("self",))
             .select_related("place", "competency", "framework")
             .filter(pk=validation_id)
             .first()
