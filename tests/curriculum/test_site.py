@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from wagtail.models import Page, Site
 
-from accounts.models import RoleMembership, TermsVersion, User
+from accounts.models import Role, RoleMembership, TermsVersion, User
+from assessments.models import Visit
 from curriculum.content import TERMS_VERSION, legal_page_body, terms_summary
 from curriculum.models import HomePage, LegalPage
 from curriculum.services import site_setup
@@ -90,6 +91,10 @@ def test_load_demo_is_idempotent(settings, client, capsys):
     assert RoleMembership.objects.count() == 3
     learner = User.objects.get(email="jeune@demo.majorite-prete.fr")
     assert learner.is_onboarded
+    # The demo informer works at the PIJ, whose register has a few lines (once).
+    informer = RoleMembership.objects.get(role=Role.INFORMER)
+    assert informer.places.get().standard_id == "demo-pij-cc-perche"
+    assert Visit.objects.filter(recorded_by=informer.user).count() == 5
     settings.DEBUG = False
     for account in DEMO_ACCOUNTS:
         assert client.login(email=account.email, password=DEMO_PASSWORD)
