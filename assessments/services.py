@@ -303,8 +303,7 @@ def passport_issue(*, learner, now: datetime | None = None) -> tuple[Passport, s
 def _informer_place(informer, place: HelpPlace | None) -> HelpPlace:
     if place is None or place.pk not in informer_place_ids(informer):
         raise AssessmentsError(
-            "Choisissez un de vos lieux d'accueil : vous ne validez que là où "
-            "vous travaillez.",
+            "Choisissez un de vos lieux d'accueil, ceux où vous travaillez.",
             field="place",
         )
     return place

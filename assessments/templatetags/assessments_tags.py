@@ -24,7 +24,7 @@ def informer_panel(context):
     """The informer's day on their home: places, passport code, today's
     validations and visits, recent history."""
     user = context["request"].user
-    places = list(selectors.informer_place_list(user=user))
+    places = selectors.informer_place_list(user=user)
     validations = selectors.validation_list_for_informer(informer=user)
     return {
         "places": places,

@@ -107,10 +107,10 @@ def test_a_refused_validation_says_why_and_writes_nothing(
     url = reverse("assessments:validation-create", args=[opened.pk])
     caf = Competency.objects.get(code="CAF-01")
     for data, message in [
-        ({"competency": ameli.pk, "note": ""}, "Écris une courte note"),
+        ({"competency": ameli.pk, "note": ""}, "Écrivez une courte note"),
         ({"competency": caf.pk, "note": "Vu."}, "ne se valide pas en personne"),
-        ({"competency": "abc", "note": "Vu."}, "Choisis la compétence"),
-        ({"note": "Vu."}, "Choisis la compétence"),
+        ({"competency": "abc", "note": "Vu."}, "Choisissez la compétence"),
+        ({"note": "Vu."}, "Choisissez la compétence"),
         ({"competency": 10**30, "note": "Vu."}, "ne se valide pas en personne"),
     ]:
         response = client.post(url, data)
@@ -178,7 +178,7 @@ def test_withdrawing_from_the_page_needs_a_reason(
     assert client.get(url).status_code == 200
     response = client.post(url, {"reason": "  "})
     assert response.status_code == 400
-    assert "Écris la raison du retrait" in page_text(response)
+    assert "Écrivez la raison du retrait" in page_text(response)
     assert not ValidationWithdrawal.objects.exists()
     assert client.post(url, {"reason": "Pas le bon dossier."}).status_code == 302
     assert ValidationWithdrawal.objects.get().reason == "Pas le bon dossier."

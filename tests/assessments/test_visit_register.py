@@ -154,9 +154,8 @@ def december(informer, place_a):
     )
     _visit(place_a, informer, _paris(2026, 12, 31, 23, 30), minutes=5)
     _visit(place_a, informer, _paris(2026, 11, 30, 23, 59), minutes=60)  # November
-    _visit(
-        help_place("Ailleurs"), informer_at(help_place("X")).user, _paris(2026, 12, 2)
-    )
+    elsewhere = help_place("Ailleurs")
+    _visit(elsewhere, informer_at(elsewhere).user, _paris(2026, 12, 2))
 
 
 def test_the_monthly_summary_counts_by_purpose_commune_and_age(
