@@ -78,13 +78,14 @@ def signed_in(outcome, **overrides) -> dict[str, Any]:
 
 
 def informers_only(**overrides) -> dict[str, Any]:
-    return signed_in(403, informer_a=200, informer_b=200, **overrides)
+    return signed_in(403, **{"informer_a": 200, "informer_b": 200, **overrides})
 
 
 def coordinators_of_a(**overrides) -> dict[str, Any]:
     """A page about EPCI A's roles: its coordinator and the superuser."""
     return signed_in(
-        403, coordinator_a=200, coordinator_b=404, superuser=200, **overrides
+        403,
+        **{"coordinator_a": 200, "coordinator_b": 404, "superuser": 200, **overrides},
     )
 
 
