@@ -328,8 +328,9 @@ class InPersonValidation(AppendOnlyModel):
     place = models.ForeignKey(
         "directory.HelpPlace", on_delete=models.PROTECT, related_name="+"
     )
+    # The session it was made in; goes only with the learner's account.
     passport = models.ForeignKey(
-        Passport, on_delete=models.PROTECT, related_name="validations"
+        Passport, on_delete=models.RESTRICT, related_name="validations"
     )
     note = models.TextField("note")
     validated_at = models.DateTimeField()

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from accounts.models import Role
+from accounts.services import DeletionReason, account_delete
 from assessments import services
 from assessments.errors import PASSPORT_REFUSED, AssessmentsError, PassportRefused
 from assessments.models import (
@@ -419,3 +420,22 @@ def test_a_validation_is_withdrawn_once(learner, informer, place_a, competency, 
             actor=informer, validation_id=validation.pk, reason="y"
         )
     assert ValidationWithdrawal.objects.count() == 1
+
+
+def test_deleting_accounts_keeps_the_register_and_the_record_consistent(
+    learner, informer, place_a, competency, now
+):
+    validation = _validated(learner, informer, place_a, competency, now)
+    services.validation_withdraw(
+        actor=informer, validation_id=validation.pk, reason="x"
+    )
+    _validated(learner, informer, place_a, competency, now)
+    # The informer leaves: their validations stay, without them.
+    account_delete(user=informer, actor=informer, reason=DeletionReason.OWN_REQUEST)
+    assert InPersonValidation.objects.filter(informer=None).count() == 2
+    # The learner leaves: their validations and passports go; the register stays.
+    account_delete(user=learner, actor=learner, reason=DeletionReason.OWN_REQUEST)
+    assert not InPersonValidation.objects.exists()
+    assert not Passport.objects.exists()
+    assert Visit.objects.count() == 2  # one per session
+    assert not Visit.objects.filter(passport__isnull=False).exists()
