@@ -204,9 +204,11 @@ def _roles(user) -> list:
             "territoire": m.epci.name,
             "attribué_le": m.granted_at,
             "retiré_le": m.revoked_at,
+            "lieux_d_accueil": [place.nom for place in m.places.all()],
         }
         for m in RoleMembership.objects.filter(user=user)
         .select_related("epci")
+        .prefetch_related("places")
         .order_by("granted_at")
     ]
 
@@ -302,7 +304,7 @@ def register() -> None:
             title="Tes rôles de professionnel·le",
             intro="Seulement si tu travailles dans un lieu d'aide ou pour un "
             "territoire.",
-            models=("accounts.rolemembership",),
+            models=("accounts.rolemembership", "accounts.rolemembership_places"),
             read=_roles,
             journal_targets=lambda user: RoleMembership.objects.filter(user=user),
         ),

@@ -413,17 +413,26 @@ def validation_list_for_informer(*, informer) -> QuerySet[InPersonValidation]:
     )
 
 
-def validation_list_for_coordinator(*, user) -> QuerySet[InPersonValidation]:
-    """Validations made at the places of the EPCIs the user coordinates."""
+@dataclass
+class CoordinationOverview:
+    """A coordinator's view of in-person work in their EPCIs: the places (and
+    their registers) and the latest validations made there."""
+
+    places: list[HelpPlace]
+    validations: list[InPersonValidation]
+
+
+def coordination_overview(*, user, latest: int = 10) -> CoordinationOverview:
+    """Three queries, whatever the size of the territory."""
     epci_ids = epci_ids_for(user, Action.VALIDATION_WITHDRAW)
+    places = HelpPlace.objects.order_by("nom")
     validations = InPersonValidation.objects.select_related(
-        "competency", "place", "learner", "informer", "withdrawal"
+        "competency", "place", "learner", "withdrawal"
     ).order_by("-validated_at")
-    return (
-        validations
-        if epci_ids is None
-        else validations.filter(place__epci_id__in=epci_ids)
-    )
+    if epci_ids is not None:
+        places = places.filter(epci_id__in=epci_ids)
+        validations = validations.filter(place__epci_id__in=epci_ids)
+    return CoordinationOverview(list(places), list(validations[:latest]))
 
 
 def validation_get_for_withdrawal(*, user, pk: int) -> InPersonValidation | None:
@@ -460,12 +469,6 @@ def register_place_get(*, user, pk: int) -> HelpPlace | None:
     if allowed is not None and pk not in allowed:
         return None
     return HelpPlace.objects.filter(pk=pk).first()
-
-
-def register_place_list(*, user) -> QuerySet[HelpPlace]:
-    allowed = place_ids_for(user, Action.VISIT_REGISTER_VIEW)
-    places = HelpPlace.objects.order_by("nom")
-    return places if allowed is None else places.filter(pk__in=allowed)
 
 
 @dataclass

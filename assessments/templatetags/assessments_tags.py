@@ -44,8 +44,5 @@ def informer_panel(context):
 def coordination_panel(context):
     """For a coordinator's home: the registers of their EPCIs' places, and the
     latest validations made there (to withdraw a mistaken one)."""
-    user = context["request"].user
-    return {
-        "places": list(selectors.register_place_list(user=user)),
-        "validations": list(selectors.validation_list_for_coordinator(user=user)[:10]),
-    }
+    overview = selectors.coordination_overview(user=context["request"].user)
+    return {"places": overview.places, "validations": overview.validations}
