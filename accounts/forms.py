@@ -114,3 +114,20 @@ class RoleInvitationForm(forms.Form):
     def __init__(self, *args, epcis, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["epci"].choices = [(e.pk, e.name) for e in epcis]
+
+
+class InformerPlacesForm(forms.Form):
+    places = forms.ModelMultipleChoiceField(
+        label="Lieux d'accueil",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=dict.fromkeys(
+            ("invalid_choice", "invalid_pk_value", "invalid_list"),
+            "Choisissez des lieux de la liste (ceux du territoire).",
+        ),
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["places"].queryset = places

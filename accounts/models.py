@@ -172,6 +172,14 @@ class RoleMembership(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # An informer's workplaces: help places of the membership's EPCI, chosen by its
+    # coordinators. Validations and the visit register happen there.
+    places = models.ManyToManyField(
+        "directory.HelpPlace",
+        verbose_name="lieux d'accueil",
+        blank=True,
+        related_name="informer_memberships",
+    )
 
     objects = RoleMembershipQuerySet.as_manager()
 

@@ -104,6 +104,10 @@ NOT_EXPORTED: dict[str, str] = {
     "wagtailcore.pagelogentry": STAFF_TOOL,
     "wagtaildocs.document": STAFF_TOOL,
     "wagtailimages.image": STAFF_TOOL,
+    "assessments.visit": "le registre d'accueil d'un lieu d'aide est anonyme : ni "
+    "nom ni compte, seulement le motif, la commune, la tranche d'âge et la durée ; "
+    "une ligne écrite lors d'une validation n'est plus reliée à rien quand le compte "
+    "est supprimé",
 }
 
 # What the journal's action codes mean, for the readable page.
@@ -120,6 +124,9 @@ JOURNAL_ACTIONS = {
     "assessments.attempt_graded": "quiz corrigé",
     "content.fact_checked": "contenu vérifié face à sa source (CMS)",
     "assessments.competency_attained": "compétence acquise",
+    "assessments.learner_record_opened": "dossier ouvert avec ton passeport",
+    "assessments.competency_validated": "compétence validée en personne",
+    "assessments.validation_withdrawn": "validation en personne retirée",
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",
     "reminders.delivery_retried": "rappel renvoyé par l'équipe",
@@ -201,9 +208,11 @@ def _roles(user) -> list:
             "territoire": m.epci.name,
             "attribué_le": m.granted_at,
             "retiré_le": m.revoked_at,
+            "lieux_d_accueil": [place.nom for place in m.places.all()],
         }
         for m in RoleMembership.objects.filter(user=user)
         .select_related("epci")
+        .prefetch_related("places")
         .order_by("granted_at")
     ]
 
@@ -299,7 +308,7 @@ def register() -> None:
             title="Tes rôles de professionnel·le",
             intro="Seulement si tu travailles dans un lieu d'aide ou pour un "
             "territoire.",
-            models=("accounts.rolemembership",),
+            models=("accounts.rolemembership", "accounts.rolemembership_places"),
             read=_roles,
             journal_targets=lambda user: RoleMembership.objects.filter(user=user),
         ),

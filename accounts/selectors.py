@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.models import HelpPlace
 from territories.models import EPCI
 
 from . import personal_data
@@ -34,9 +35,15 @@ def role_membership_list_for_user(*, user) -> QuerySet[RoleMembership]:
     memberships = (
         RoleMembership.objects.active()
         .select_related("user", "epci", "granted_by")
+        .prefetch_related("places")
         .order_by("epci__name", "role", "user__email")
     )
     return memberships if allowed is None else memberships.filter(epci_id__in=allowed)
+
+
+def informer_place_choices(*, membership: RoleMembership) -> QuerySet[HelpPlace]:
+    """The help places an informer of this membership may work at: its EPCI's."""
+    return HelpPlace.objects.filter(epci_id=membership.epci_id).order_by("nom")
 
 
 def role_membership_get_for_user(*, user, pk: int) -> RoleMembership | None:

@@ -427,6 +427,34 @@ def role_invitation_accept(
     return membership
 
 
+def role_membership_places_set(
+    *, actor, membership: RoleMembership, places: list
+) -> RoleMembership:
+    """Name the help places where an informer works: places of the membership's
+    EPCI only, chosen by one of its coordinators."""
+    if not user_can(actor, Action.ROLE_GRANT, membership.epci):
+        raise AccountsError("Vous ne pouvez pas modifier les rôles de ce territoire.")
+    if membership.role != Role.INFORMER or membership.revoked_at is not None:
+        raise AccountsError(
+            "Seul le rôle actif d'un·e informateur·rice a des lieux d'accueil."
+        )
+    outside = [place.nom for place in places if place.epci_id != membership.epci_id]
+    if outside:
+        raise AccountsError(
+            f"Ces lieux ne sont pas de {membership.epci.name} : {', '.join(outside)}.",
+            field="places",
+        )
+    with transaction.atomic():
+        membership.places.set(places)
+        journal_record(
+            actor=actor,
+            action="accounts.informer_places_set",
+            target=membership,
+            details={"places": sorted(place.pk for place in places)},
+        )
+    return membership
+
+
 def _coordinators_lock(*, epci_ids) -> None:
     """The coordinators of these EPCIs, locked in one order: two people removing
     coordinators at the same moment cannot both leave an EPCI without one."""

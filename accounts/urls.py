@@ -24,6 +24,7 @@ urlpatterns = [
     path("espace/", views.staff_home, name="staff-home"),
     path("espace/roles/", views.role_list, name="role-list"),
     path("espace/roles/<id:pk>/retirer/", views.role_revoke, name="role-revoke"),
+    path("espace/roles/<id:pk>/lieux/", views.role_places, name="role-places"),
     path(
         "espace/roles/invitations/<id:pk>/annuler/",
         views.role_invitation_cancel,

@@ -19,6 +19,7 @@ from .adapter import INVITATION_SESSION_KEY
 from .errors import AccountsError
 from .forms import (
     AccountDeleteForm,
+    InformerPlacesForm,
     LearnerProfileForm,
     OnboardingForm,
     RoleInvitationForm,
@@ -262,6 +263,43 @@ def role_revoke(request, pk: int):
             "refusal": _refusal_of(services.role_revoke_check, membership=membership),
             "own_role": membership.user_id == request.user.pk,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_places(request, pk: int):
+    """The help places where an informer works, among those of the EPCI."""
+    _require_coordinator(request.user)
+    membership = selectors.role_membership_get_for_user(user=request.user, pk=pk)
+    if membership is None or membership.role != Role.INFORMER:
+        raise Http404(
+            "Ce rôle d'informateur·rice n'existe pas ou n'est pas de votre territoire."
+        )
+    form = InformerPlacesForm(
+        request.POST or None,
+        places=selectors.informer_place_choices(membership=membership),
+        initial={"places": list(membership.places.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.role_membership_places_set(
+                actor=request.user,
+                membership=membership,
+                places=list(form.cleaned_data["places"]),
+            )
+        except AccountsError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(
+                request, f"Lieux d'accueil de {membership.user.email} enregistrés."
+            )
+            return redirect("accounts:role-list")
+    return render(
+        request,
+        "accounts/role_places.html",
+        {"membership": membership, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -12,6 +12,8 @@ from wagtail.models import Orderable
 from core.cms import NamedInlinePanel
 from core.sources import checked_on_field, source_url_field
 
+from .errors import AssessmentsError
+
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", "Choix unique"
@@ -217,6 +219,14 @@ class Attainment(models.Model):
         on_delete=models.RESTRICT,
         related_name="attainments",
     )
+    validation = models.ForeignKey(
+        "InPersonValidation",
+        verbose_name="validation en personne",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="attainments",
+    )
 
     class Meta:
         verbose_name = "compétence acquise"
@@ -230,3 +240,221 @@ class Attainment(models.Model):
 
     def __str__(self):
         return f"{self.competency_id} acquise par {self.learner_id}"
+
+
+class Passport(models.Model):
+    """A short code a learner shows an informer: the first informer who redeems it
+    opens the learner's validation page for a while, then the code is spent. Only
+    a keyed hash of the code is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passports"
+    )
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    place = models.ForeignKey(
+        "directory.HelpPlace",
+        verbose_name="lieu",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    access_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "passeport"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["learner", "-redeemed_at"])]
+
+    def __str__(self):
+        return f"Passeport de {self.learner_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AssessmentsError(APPEND_ONLY)
+
+    def delete(self):
+        raise AssessmentsError(APPEND_ONLY)
+
+
+APPEND_ONLY = (
+    "Une validation ne se modifie ni ne se supprime : on la retire par une nouvelle "
+    "entrée, avec sa raison."
+)
+
+
+class AppendOnlyModel(models.Model):
+    """Rows written once: refused on update and on delete (they go only with the
+    learner's account, through the database's cascade)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AssessmentsError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AssessmentsError(APPEND_ONLY)
+
+
+class InPersonValidation(AppendOnlyModel):
+    """An informer saw the learner do what a competency asks, at a help place."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="in_person_validations",
+    )
+    competency = models.ForeignKey(
+        "curriculum.Competency", on_delete=models.PROTECT, related_name="+"
+    )
+    framework = models.ForeignKey(
+        "curriculum.Framework", on_delete=models.PROTECT, related_name="+"
+    )
+    informer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="informateur·rice",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    place = models.ForeignKey(
+        "directory.HelpPlace", on_delete=models.PROTECT, related_name="+"
+    )
+    # The session it was made in; goes only with the learner's account.
+    passport = models.ForeignKey(
+        Passport, on_delete=models.RESTRICT, related_name="validations"
+    )
+    note = models.TextField("note")
+    validated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "validation en personne"
+        verbose_name_plural = "validations en personne"
+        ordering = ["-validated_at"]
+
+    def __str__(self):
+        return f"{self.competency_id} validée pour {self.learner_id}"
+
+
+class ValidationWithdrawal(AppendOnlyModel):
+    """A mistaken validation, withdrawn by its author or a coordinator."""
+
+    validation = models.OneToOneField(
+        InPersonValidation, on_delete=models.CASCADE, related_name="withdrawal"
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField("raison")
+    withdrawn_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "retrait de validation"
+        verbose_name_plural = "retraits de validation"
+
+    def __str__(self):
+        return f"Retrait de la validation {self.validation_id}"
+
+
+class VisitPurpose(models.TextChoices):
+    CAF = "caf", "CAF"
+    CPAM = "cpam", "CPAM / ameli"
+    TAXES = "impots", "Impôts"
+    PARCOURSUP = "parcoursup", "Parcoursup"
+    JOBS = "emploi", "Emploi"
+    CV = "cv", "CV"
+    PRINTING = "impression", "Impression"
+    VALIDATION = "validation", "Validation Majorité prête"
+    OTHER = "autre", "Autre"
+
+
+class AgeBand(models.TextChoices):
+    UNDER_16 = "-16", "moins de 16 ans"
+    FROM_16 = "16-17", "16 – 17 ans"
+    FROM_18 = "18-21", "18 – 21 ans"
+    FROM_22 = "22-25", "22 – 25 ans"
+    OVER_25 = "26+", "26 ans et plus"
+    UNKNOWN = "?", "non précisé"
+
+    @classmethod
+    def for_age(cls, age: int) -> "AgeBand":
+        if age < 16:
+            return cls.UNDER_16
+        if age < 18:
+            return cls.FROM_16
+        if age < 22:
+            return cls.FROM_18
+        if age < 26:
+            return cls.FROM_22
+        return cls.OVER_25
+
+
+VISIT_MAX_MINUTES = 8 * 60
+
+
+class Visit(models.Model):
+    """One line of a place's visit register (what the CAF asks of a PIJ): never a
+    name, only what the summary counts."""
+
+    place = models.ForeignKey(
+        "directory.HelpPlace", on_delete=models.PROTECT, related_name="visits"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visited_at = models.DateTimeField()
+    purpose = models.CharField("motif", max_length=12, choices=VisitPurpose.choices)
+    commune = models.ForeignKey(
+        "territories.Commune",
+        verbose_name="commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    age_band = models.CharField("tranche d'âge", max_length=5, choices=AgeBand.choices)
+    minutes = models.PositiveSmallIntegerField("durée (minutes)")
+    printed = models.BooleanField("impression", default=False)
+    # The validation session it records, if any (one visit per session).
+    passport = models.OneToOneField(
+        Passport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visit",
+    )
+
+    class Meta:
+        verbose_name = "passage"
+        verbose_name_plural = "registre d'accueil"
+        ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["place", "visited_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=1, minutes__lte=VISIT_MAX_MINUTES),
+                name="visit_minutes_plausible",
+            )
+        ]
+
+    def __str__(self):
+        return f"Passage du {self.visited_at:%Y-%m-%d} ({self.place_id})"

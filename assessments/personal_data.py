@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 
 from accounts.personal_data import Section, section_register
 
-from .models import Attainment, Attempt, ServedQuestion
+from .models import Attainment, Attempt, InPersonValidation, Passport, ServedQuestion
 
 
 def _quiz(user) -> list:
@@ -58,6 +58,51 @@ def _attainments(user) -> list:
     ]
 
 
+def _in_person(user) -> dict:
+    """Validations (withdrawals with their reason) and who opened the record; the
+    codes themselves are never kept, only a keyed hash."""
+    validations = (
+        InPersonValidation.objects.filter(learner=user)
+        .select_related("competency", "framework", "informer", "place", "withdrawal")
+        .order_by("validated_at")
+    )
+    passports = (
+        Passport.objects.filter(learner=user)
+        .select_related("redeemed_by", "place")
+        .order_by("created_at")
+    )
+    return {
+        "validations": [
+            {
+                "compétence": f"{v.competency.code} — {v.competency.label}",
+                "version_du_référentiel": v.framework.version,
+                "par": v.informer.first_name if v.informer else None,
+                "lieu": v.place.nom,
+                "le": v.validated_at,
+                "note": v.note,
+                "retirée_le": v.withdrawal.withdrawn_at
+                if hasattr(v, "withdrawal")
+                else None,
+                "raison_du_retrait": v.withdrawal.reason
+                if hasattr(v, "withdrawal")
+                else None,
+            }
+            for v in validations
+        ],
+        "passeports": [
+            {
+                "demandé_le": p.created_at,
+                "valable_jusqu_au": p.expires_at,
+                "utilisé_le": p.redeemed_at,
+                "par": p.redeemed_by.first_name if p.redeemed_by else None,
+                "lieu": p.place.nom if p.place else None,
+                "dossier_ouvert_jusqu_au": p.access_until,
+            }
+            for p in passports
+        ],
+    }
+
+
 def register() -> None:
     section_register(
         Section(
@@ -79,5 +124,21 @@ def register() -> None:
             intro="Ce que tu as montré savoir faire, comment et quand.",
             models=("assessments.attainment",),
             read=_attainments,
+        )
+    )
+    section_register(
+        Section(
+            key="validations_en_personne",
+            order=75,
+            title="Tes validations en personne",
+            intro="Les compétences qu'un·e informateur·rice t'a vu faire (et les "
+            "retraits, avec leur raison), et chaque code de passeport : quand tu "
+            "l'as demandé, qui l'a utilisé pour ouvrir ton dossier, où.",
+            models=(
+                "assessments.inpersonvalidation",
+                "assessments.validationwithdrawal",
+                "assessments.passport",
+            ),
+            read=_in_person,
         )
     )

@@ -1,20 +1,35 @@
 """Reads a learner sees: their own attempts and progress only."""
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.permissions import (
+    Action,
+    epci_ids_for,
+    informer_place_ids,
+    place_ids_for,
+    user_can,
+)
+from accounts.services import age_on
 from curriculum.models import Competency, Framework, ModulePage
 from curriculum.selectors import framework_current, module_list
+from directory.models import HelpPlace
 
 from .models import (
+    AgeBand,
     Attainment,
     Attempt,
     AttemptState,
+    InPersonValidation,
+    Passport,
     ServedQuestion,
+    Visit,
+    VisitPurpose,
 )
 from .submission import as_small_int, field_name, rank_field_name
 
@@ -279,3 +294,257 @@ def attempt_result_for(*, attempt: Attempt) -> dict:
         ),
         "retry_at": retry_at if retry_at > timezone.now() else None,
     }
+
+
+def informer_place_list(*, user) -> QuerySet[HelpPlace]:
+    """The help places where the user works as an informer."""
+    return HelpPlace.objects.filter(pk__in=informer_place_ids(user)).order_by("nom")
+
+
+def passport_get_unspent(
+    *, learner, passport_id, now: datetime | None = None
+) -> Passport | None:
+    """The learner's own code still usable (not expired, not spent), if any."""
+    if not passport_id:
+        return None
+    return Passport.objects.filter(
+        pk=passport_id,
+        learner=learner,
+        redeemed_at__isnull=True,
+        expires_at__gt=now or timezone.now(),
+    ).first()
+
+
+def passport_access_get(
+    *, informer, passport_id, now: datetime | None = None
+) -> Passport | None:
+    """The learner's record this informer opened with a code, while it is open;
+    None for anyone else's, and once the two hours are over."""
+    return (
+        Passport.objects.filter(
+            pk=passport_id,
+            redeemed_by=informer,
+            access_until__gt=now or timezone.now(),
+        )
+        .select_related("place", "learner__learner_profile__commune")
+        .first()
+    )
+
+
+@dataclass
+class LearnerRecord:
+    """What an informer sees of a learner: first name, age, commune, progress."""
+
+    first_name: str
+    age: int
+    commune: str
+    progress: LearnerProgress
+    validations: dict[int, InPersonValidation]
+
+    @property
+    def in_person(self) -> list[tuple[CompetencyState, InPersonValidation | None]]:
+        """Each competency to validate in person, with the validation that holds
+        it (if any)."""
+        states = sorted(
+            self.progress.attained + self.progress.missing,
+            key=lambda state: state.competency.code,
+        )
+        return [
+            (state, self.validations.get(state.competency.pk))
+            for state in states
+            if state.competency.requires_in_person
+        ]
+
+    @property
+    def others(self) -> list[CompetencyState]:
+        return [
+            state
+            for state in self.progress.attained + self.progress.missing
+            if not state.competency.requires_in_person
+        ]
+
+
+def learner_record_for(*, passport: Passport, today: date | None = None):
+    learner = passport.learner
+    profile = learner.learner_profile
+    progress = learner_progress(learner=learner)
+    validations = {}
+    if progress.framework is not None:
+        validations = {
+            validation.competency_id: validation
+            for validation in InPersonValidation.objects.filter(
+                learner=learner, framework=progress.framework, withdrawal__isnull=True
+            ).select_related("informer", "place")
+        }
+    return LearnerRecord(
+        first_name=learner.first_name,
+        age=age_on(birth_date=profile.birth_date, day=today or timezone.localdate()),
+        commune=profile.commune.name,
+        progress=progress,
+        validations=validations,
+    )
+
+
+def validation_list_for_learner(*, learner) -> QuerySet[InPersonValidation]:
+    """Who validated what, where and when (withdrawals included, with their
+    reason): the learner's own."""
+    return (
+        InPersonValidation.objects.filter(learner=learner)
+        .select_related("competency", "informer", "place", "withdrawal")
+        .order_by("-validated_at")
+    )
+
+
+def record_opening_list_for_learner(*, learner) -> QuerySet[Passport]:
+    """The staff who opened the learner's record with a code, and where."""
+    return (
+        Passport.objects.filter(learner=learner, redeemed_at__isnull=False)
+        .select_related("redeemed_by", "place")
+        .order_by("-redeemed_at")
+    )
+
+
+def validation_list_for_informer(*, informer) -> QuerySet[InPersonValidation]:
+    """The validations this informer made, newest first."""
+    return (
+        InPersonValidation.objects.filter(informer=informer)
+        .select_related("competency", "place", "learner", "withdrawal")
+        .order_by("-validated_at")
+    )
+
+
+@dataclass
+class CoordinationOverview:
+    """A coordinator's view of in-person work in their EPCIs: the places (and
+    their registers) and the latest validations made there."""
+
+    places: list[HelpPlace]
+    validations: list[InPersonValidation]
+
+
+def coordination_overview(*, user, latest: int = 10) -> CoordinationOverview:
+    """Three queries, whatever the size of the territory."""
+    epci_ids = epci_ids_for(user, Action.VALIDATION_WITHDRAW)
+    places = HelpPlace.objects.order_by("nom")
+    validations = InPersonValidation.objects.select_related(
+        "competency", "place", "learner", "withdrawal"
+    ).order_by("-validated_at")
+    if epci_ids is not None:
+        places = places.filter(epci_id__in=epci_ids)
+        validations = validations.filter(place__epci_id__in=epci_ids)
+    return CoordinationOverview(list(places), list(validations[:latest]))
+
+
+def validation_get_for_withdrawal(*, user, pk: int) -> InPersonValidation | None:
+    """A validation the user may withdraw: their own, or one made at a place of an
+    EPCI they coordinate (the same rule as the service)."""
+    validation = (
+        InPersonValidation.objects.select_related(
+            "competency", "place", "learner", "informer", "withdrawal"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if validation is None or not (
+        validation.informer_id == user.pk
+        or user_can(user, Action.VALIDATION_WITHDRAW, validation.place)
+    ):
+        return None
+    return validation
+
+
+def visit_list_today(*, places, now: datetime | None = None) -> QuerySet[Visit]:
+    today = timezone.localdate(now)
+    return (
+        Visit.objects.filter(place__in=places, visited_at__date=today)
+        .select_related("place", "commune")
+        .order_by("-visited_at")
+    )
+
+
+def register_place_get(*, user, pk: int) -> HelpPlace | None:
+    """A place whose register the user may read: one where they inform, one of an
+    EPCI they coordinate, or any for a superuser."""
+    allowed = place_ids_for(user, Action.VISIT_REGISTER_VIEW)
+    if allowed is not None and pk not in allowed:
+        return None
+    return HelpPlace.objects.filter(pk=pk).first()
+
+
+@dataclass
+class RegisterSummary:
+    """A place's month, as the CAF asks it: counts by purpose, commune and age
+    band, total time, printing."""
+
+    place: HelpPlace
+    month: date
+    visits: list[Visit]
+    by_purpose: list[tuple[str, int]]
+    by_commune: list[tuple[str, int]]
+    by_age_band: list[tuple[str, int]]
+    total_minutes: int
+    printed: int
+
+    @property
+    def count(self) -> int:
+        return len(self.visits)
+
+    @property
+    def bars(self) -> list[dict]:
+        """The chart's bars by purpose (row height 10, longest bar 180)."""
+        largest = max((count for _, count in self.by_purpose), default=0) or 1
+        return [
+            {
+                "label": label,
+                "count": count,
+                "y": 10 * row,
+                "width": 180 * count // largest,
+            }
+            for row, (label, count) in enumerate(self.by_purpose)
+        ]
+
+    @property
+    def chart_height(self) -> int:
+        return 10 * len(self.by_purpose)
+
+    @property
+    def previous_month(self) -> str:
+        """?mois= of the month before, and after."""
+        return f"{(self.month - timedelta(days=1)).replace(day=1):%Y-%m}"
+
+    @property
+    def next_month(self) -> str:
+        return f"{(self.month + timedelta(days=32)).replace(day=1):%Y-%m}"
+
+    @property
+    def month_param(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def register_summary(*, place: HelpPlace, month: date) -> RegisterSummary:
+    """One month of a place's register (Paris time), whatever its size: one query
+    for the visits."""
+    start = timezone.make_aware(datetime(month.year, month.month, 1))
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    end = timezone.make_aware(datetime(next_month.year, next_month.month, 1))
+    visits = list(
+        Visit.objects.filter(place=place, visited_at__gte=start, visited_at__lt=end)
+        .select_related("commune")
+        .order_by("visited_at")
+    )
+    purposes = Counter(visit.purpose for visit in visits)
+    communes = Counter(
+        visit.commune.name if visit.commune else "non précisée" for visit in visits
+    )
+    bands = Counter(visit.age_band for visit in visits)
+    return RegisterSummary(
+        place=place,
+        month=month,
+        visits=visits,
+        # Every purpose and age band, zeros included: months compare line by line.
+        by_purpose=[(label, purposes[value]) for value, label in VisitPurpose.choices],
+        by_commune=sorted(communes.items(), key=lambda item: (-item[1], item[0])),
+        by_age_band=[(label, bands[value]) for value, label in AgeBand.choices],
+        total_minutes=sum(visit.minutes for visit in visits),
+        printed=sum(1 for visit in visits if visit.printed),
+    )

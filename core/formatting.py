@@ -46,6 +46,11 @@ def date_text(day: date, *, weekday: bool = False, year: bool = True) -> str:
     return f"{WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
+def month_text(day: date) -> str:
+    """« décembre 2026 »: the month of that day."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
 def time_text(moment: time | datetime) -> str:
     """« 9 h », « 8 h 30 », « 12 h »."""
     if moment.minute:

@@ -70,12 +70,19 @@ class Competency(models.Model):
         default=False,
         help_text="Un·e informateur·rice doit voir le ou la jeune le faire.",
     )
+    what_to_observe = models.TextField(
+        "ce qu'il faut observer",
+        blank=True,
+        help_text="Pour une validation en personne : ce que l'informateur·rice "
+        "regarde le ou la jeune faire, sans jamais le faire à sa place.",
+    )
 
     panels = [
         FieldPanel("code"),
         FieldPanel("label"),
         FieldPanel("description"),
         FieldPanel("requires_in_person"),
+        FieldPanel("what_to_observe"),
     ]
 
     # What a published framework version certifies: fixed once the version is out.

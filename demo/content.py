@@ -51,6 +51,7 @@ def _load_competencies() -> dict[str, Competency]:
                 "label": item["label"],
                 "description": item["description"],
                 "requires_in_person": item["in_person"],
+                "what_to_observe": item.get("observe", ""),
             },
         )
     return competencies

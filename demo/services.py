@@ -13,7 +13,10 @@ from django.utils import timezone
 from accounts.models import EDITORS_GROUP, Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard, role_membership_create
+from assessments.models import AgeBand, Visit, VisitPurpose
+from assessments.services import visit_record
 from curriculum.services import site_setup
+from directory.models import HelpPlace
 from directory.services import help_places_import
 from reminders.services import deadlines_compute
 from territories.models import EPCI, Commune
@@ -138,4 +141,42 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
         )
     deadlines_compute(learner=learner, today=today)
     learner_life_load(learner=learner, now=timezone.now())
+    _demo_informer_load(epci=epci)
     return DEMO_ACCOUNTS
+
+
+DEMO_INFORMER_PLACE = "demo-pij-cc-perche"
+# (days ago, hour, purpose, commune INSEE code or None, age band, minutes, printed)
+DEMO_VISITS = [
+    (6, 10, VisitPurpose.CAF, "28280", AgeBand.FROM_18, 25, True),
+    (5, 14, VisitPurpose.PARCOURSUP, "28280", AgeBand.FROM_16, 40, False),
+    (4, 11, VisitPurpose.CPAM, "28342", AgeBand.FROM_18, 20, False),
+    (3, 16, VisitPurpose.CV, None, AgeBand.FROM_22, 45, True),
+    (1, 15, VisitPurpose.PRINTING, "28280", AgeBand.UNKNOWN, 5, True),
+]
+
+
+def _demo_informer_load(*, epci: EPCI) -> None:
+    """The demo informer works at the PIJ of the CC du Perche, whose register
+    already has a few lines (written once)."""
+    informer = User.objects.get(email="informateur@demo.majorite-prete.fr")
+    place = HelpPlace.objects.get(standard_id=DEMO_INFORMER_PLACE)
+    membership = RoleMembership.objects.active().get(
+        user=informer, role=Role.INFORMER, epci=epci
+    )
+    membership.places.add(place)
+    if Visit.objects.filter(place=place).exists():
+        return
+    now = timezone.now()
+    for days_ago, hour, purpose, insee, band, minutes, printed in DEMO_VISITS:
+        day = timezone.localtime(now - timedelta(days=days_ago))
+        visit_record(
+            informer=informer,
+            place=place,
+            purpose=purpose,
+            commune=Commune.objects.filter(insee_code=insee).first() if insee else None,
+            age_band=band,
+            minutes=minutes,
+            printed=printed,
+            now=day.replace(hour=hour, minute=0, second=0, microsecond=0),
+        )

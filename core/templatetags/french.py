@@ -42,6 +42,20 @@ def datetime_fr(value: datetime | None, options: str = "") -> str:
 
 
 @register.filter
+def time_fr(value: datetime | None) -> str:
+    """{{ t|time_fr }} → « 9 h 30 » (Paris time)."""
+    if value is None or value == "":
+        return ""
+    return formatting.time_text(formatting.local(value))
+
+
+@register.filter
+def month_fr(value: date) -> str:
+    """{{ d|month_fr }} → « décembre 2026 »."""
+    return formatting.month_text(value)
+
+
+@register.filter
 def until(day: date, today: date) -> str:
     """{{ opens_on|until:today }} → « dans 13 mois », « dans 3 semaines »."""
     return formatting.duration_until(day, today)

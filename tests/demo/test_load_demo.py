@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from accounts.models import RoleMembership, User
-from assessments.models import Attempt, AttemptState
+from accounts.models import Role, RoleMembership, User
+from assessments.models import Attempt, AttemptState, Visit
 from assessments.selectors import learner_progress
 from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
 from reminders.models import ReminderSettings
@@ -50,6 +50,14 @@ def test_load_demo_twice_is_the_same_state(demo, settings):
     assert Commune.objects.count() == 151
     assert Pilot.objects.get().epci.siren == "200006971"
     assert RoleMembership.objects.count() == 3
+
+
+def test_the_informer_works_at_the_pij_whose_register_has_a_few_lines(demo, settings):
+    settings.DEBUG = True
+    call_command("load_demo")  # the lines are written once
+    informer = RoleMembership.objects.get(role=Role.INFORMER)
+    assert informer.places.get().standard_id == "demo-pij-cc-perche"
+    assert Visit.objects.filter(recorded_by=informer.user).count() == 5
 
 
 def test_every_account_signs_in_with_the_demo_password(demo, client):
