@@ -13,6 +13,8 @@ class Action(StrEnum):
     ROLE_REVOKE = "role.revoke"  # obj: RoleMembership
     PILOT_MANAGE = "pilot.manage"  # obj: EPCI
     HELP_PLACE_MANAGE = "help_place.manage"  # obj: HelpPlace, or EPCI for a new one
+    CERTIFICATE_REVOKE = "certificate.revoke"  # obj: Certificate
+    CERTIFICATE_BATCH = "certificate.batch"  # obj: EPCI
 
 
 # Which role, within an EPCI, allows each action on that EPCI.
@@ -22,6 +24,8 @@ ROLES_FOR_ACTION = {
     Action.ROLE_REVOKE: {Role.COORDINATOR},
     Action.PILOT_MANAGE: {Role.COORDINATOR},
     Action.HELP_PLACE_MANAGE: {Role.COORDINATOR},
+    Action.CERTIFICATE_REVOKE: {Role.COORDINATOR},
+    Action.CERTIFICATE_BATCH: {Role.COORDINATOR},
 }
 
 

@@ -15,6 +15,7 @@ from curriculum.selectors import framework_current
 
 from . import grading
 from .errors import AssessmentsError, AttemptAlreadyGraded
+from .events import attainment_recorded_notify
 from .models import (
     Attainment,
     AttainmentSource,
@@ -226,6 +227,8 @@ def _attainments_record(
         target=attempt,
         details={"score": str(attempt.score), "competencies": results},
     )
+    if attained:
+        attainment_recorded_notify(learner_id=learner.pk, framework_id=framework.pk)
     for attainment in attained:
         journal_record(
             actor=learner,

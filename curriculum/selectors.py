@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from .models import Framework, LegalPage, ModulePage
@@ -7,9 +9,12 @@ def legal_page_list() -> QuerySet[LegalPage]:
     return LegalPage.objects.live().only("title", "url_path", "kind").order_by("kind")
 
 
-def framework_current() -> Framework | None:
-    """The framework version in force: the latest published one."""
-    return Framework.objects.published().order_by("-published_at", "-version").first()
+def framework_current(*, now: datetime | None = None) -> Framework | None:
+    """The framework version in force (at `now`, if given): the latest published."""
+    published = Framework.objects.published()
+    if now is not None:
+        published = published.filter(published_at__lte=now)
+    return published.order_by("-published_at", "-version").first()
 
 
 def framework_versions_with(competency_id: int | None) -> list[Framework]:
