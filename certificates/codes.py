@@ -3,7 +3,7 @@
 import re
 import secrets
 
-# No vowel (no word can be spelt), no look-alike (0/O, 1/I/L, 5/S, 2/Z, 8/B, U/V).
+# No vowel (no word can be spelt), no look-alike (0/O, 1/I/L, 5/S, 2/Z, 8/B).
 ALPHABET = "CDFGHJKMNPQRTVWX34679"
 LENGTH = 10
 _WELL_FORMED = re.compile(f"^[{ALPHABET}]{{{LENGTH}}}$")

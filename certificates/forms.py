@@ -9,7 +9,6 @@ CREDENTIAL_MAX_BYTES = 200_000
 class VerifyForm(forms.Form):
     code = forms.CharField(
         label="Code de vérification",
-        max_length=40,
         help_text="10 caractères, imprimés sur l'attestation "
         "(par exemple 7KQ3M-XW4TP).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
