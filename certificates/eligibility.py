@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from django.utils import timezone
 
+from accounts.models import LearnerProfile
 from accounts.services import age_on
 from assessments.models import Attainment, AttainmentSource
 from core.formatting import date_text, quantity
@@ -86,7 +87,11 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
                 "tant qu'il l'est.",
             )
         )
-    profile = getattr(learner, "learner_profile", None)
+    profile = (
+        LearnerProfile.objects.select_related("commune__epci")
+        .filter(user=learner)
+        .first()
+    )
     if profile is None:
         reasons.append(
             Reason(

@@ -126,11 +126,7 @@ def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueO
     now = now or timezone.now()
     with transaction.atomic():
         learner = (
-            get_user_model()
-            .objects.select_for_update(of=("self",))
-            .select_related("learner_profile__commune__epci")
-            .filter(pk=learner_id)
-            .first()
+            get_user_model().objects.select_for_update().filter(pk=learner_id).first()
         )
         if learner is None:
             return IssueOutcome(None, False, None)

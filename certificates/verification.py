@@ -12,7 +12,6 @@ from core.formatting import date_text
 from .codes import code_display, code_normalize
 from .credentials import bitstring_bit, identity_hash, key_resolve, status_list_url
 from .credentials import status_list_credential as status_list_build
-from .models import Certificate
 from .selectors import certificate_get_by_code, revoked_status_indexes
 from .services import holder_name
 from .signing import ProofError, proof_verify
@@ -211,7 +210,3 @@ def credential_check(
     if email.strip():
         checks.append(_email_check(document, email))
     return checks
-
-
-def credential_for(certificate: Certificate) -> str:
-    return json.dumps(certificate.credential, ensure_ascii=False, indent=2)
