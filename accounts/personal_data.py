@@ -104,6 +104,9 @@ NOT_EXPORTED: dict[str, str] = {
     "wagtailcore.pagelogentry": STAFF_TOOL,
     "wagtaildocs.document": STAFF_TOOL,
     "wagtailimages.image": STAFF_TOOL,
+    "certificates.issuancebatch": "un lot d'attestations lancé par la "
+    "coordination : il ne garde que le compte de l'équipe qui l'a lancé, rien sur "
+    "les jeunes",
 }
 
 # What the journal's action codes mean, for the readable page.
@@ -122,6 +125,8 @@ JOURNAL_ACTIONS = {
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",
     "reminders.delivery_retried": "rappel renvoyé par l'équipe",
+    "certificates.certificate_issued": "attestation délivrée",
+    "certificates.certificate_revoked": "attestation révoquée par la coordination",
 }
 
 

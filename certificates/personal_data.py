@@ -27,11 +27,12 @@ def register() -> None:
     section_register(
         Section(
             key="attestations",
-            order=80,
+            order=75,
             title="Tes attestations",
             intro="Les attestations qui t'ont été délivrées. Si tu supprimes ton "
             "compte, elles restent vérifiables par leur code, sans ton prénom.",
             models=("certificates.certificate",),
             read=_certificates,
+            journal_targets=lambda user: Certificate.objects.filter(learner=user),
         )
     )

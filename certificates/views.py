@@ -206,6 +206,7 @@ def coordination(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD"])
 def batch(request, pk: int):
     _require_coordination(request.user)
     progress = selectors.issuance_batch_progress_for_user(user=request.user, pk=pk)
