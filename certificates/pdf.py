@@ -84,9 +84,9 @@ def certificate_pdf(page: CertificatePage) -> bytes:
     y -= 9 * mm
     canvas.setFont("Helvetica", 12)
     issued_on = date_text(local(page.issued_at).date())
-    canvas.drawString(
-        MARGIN, y, f"le {issued_on}, sur le territoire de {page.epci_name}"
-    )
+    canvas.drawString(MARGIN, y, f"le {issued_on}")
+    y -= 6 * mm
+    canvas.drawString(MARGIN, y, f"Territoire : {page.epci_name}")
     y -= 12 * mm
 
     canvas.setFont("Helvetica-Bold", 12)
