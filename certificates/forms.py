@@ -9,6 +9,7 @@ CREDENTIAL_MAX_BYTES = 200_000
 class VerifyForm(forms.Form):
     code = forms.CharField(
         label="Code de vérification",
+        error_messages={"required": "Indiquez le code imprimé sur l'attestation."},
         help_text="10 caractères, imprimés sur l'attestation "
         "(par exemple 7KQ3M-XW4TP).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -25,6 +26,10 @@ class CredentialCheckForm(forms.Form):
     email = forms.EmailField(
         label="Adresse e-mail de la personne (facultatif)",
         required=False,
+        error_messages={
+            "invalid": "Cette adresse e-mail n'est pas valide (par exemple "
+            "prenom.nom@exemple.fr)."
+        },
         help_text="Pour vérifier que le badge est bien le sien : elle n'est ni "
         "envoyée ailleurs ni gardée.",
     )
@@ -56,6 +61,11 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(
         label="Raison de la révocation",
         max_length=REVOCATION_REASON_MAX,
+        error_messages={
+            "required": "Indiquez la raison de la révocation.",
+            "max_length": f"La raison tient en {REVOCATION_REASON_MAX} caractères "
+            "au plus.",
+        },
         help_text="Obligatoire. Gardée au journal et envoyée au ou à la jeune ; "
         "jamais publiée.",
         widget=forms.Textarea(attrs={"rows": 4}),

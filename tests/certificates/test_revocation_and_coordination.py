@@ -11,6 +11,7 @@ from certificates.errors import CertificatesError
 from certificates.models import BatchTrigger, CertificateStatus
 from core.models import JournalEntry
 from tests.factories import RoleMembershipFactory, UserFactory, content_editor
+from tests.helpers import page_text
 
 from .people import attain, coordinator_of, learner_in, pilot_epci
 
@@ -88,14 +89,14 @@ def test_the_revocation_page(client, certificate, epci, django_assert_max_num_qu
     url = f"/espace/attestations/{certificate.pk}/revoquer/"
     with django_assert_max_num_queries(12):
         page = client.get(url)
-    assert "Raison de la révocation" in page.content.decode()
+    assert "Raison de la révocation" in page_text(page)
     refused = client.post(url, {"reason": "  "})
-    assert "Ce champ est obligatoire" in refused.content.decode()
+    assert "Indiquez la raison de la révocation." in page_text(refused)
     done = client.post(url, {"reason": "Erreur de saisie."}, follow=True)
-    assert "révoquée" in done.content.decode()
+    assert "révoquée" in page_text(done)
     certificate.refresh_from_db()
     assert certificate.is_revoked
-    assert "déjà été révoquée" in client.get(url).content.decode()
+    assert "déjà été révoquée" in page_text(client.get(url))
 
 
 def test_the_coordination_page_launches_a_batch_and_shows_its_progress(
@@ -107,17 +108,17 @@ def test_the_coordination_page_launches_a_batch_and_shows_its_progress(
     client.force_login(coordinator)
     with django_assert_max_num_queries(14):
         page = client.get("/espace/attestations/")
-    assert "Lancer le lot" in page.content.decode()
+    assert "Lancer le lot" in page_text(page)
     # Outside captured on-commit callbacks, the chunks wait: "à faire".
     response = client.post("/espace/attestations/", {"epci": epci.pk})
     assert response.status_code == 302
     with django_assert_max_num_queries(12):
         progress = client.get(response["Location"])
-    text = progress.content.decode()
+    text = page_text(progress)
     assert '<meta http-equiv="refresh" content="5">' in text
     assert "<dt>À faire</dt>\n      <dd>3</dd>" in text
     services.issuance_chunk_run(chunk_id=services.IssuanceChunk.objects.get().pk)
-    text = client.get(response["Location"]).content.decode()
+    text = page_text(client.get(response["Location"]))
     assert "http-equiv" not in text
     assert "<dt>Délivrées</dt>\n      <dd>3</dd>" in text
 
@@ -127,7 +128,7 @@ def test_a_coordinator_cannot_launch_for_another_epci(client, epci):
     client.force_login(coordinator_of(epci))
     response = client.post("/espace/attestations/", {"epci": elsewhere.pk})
     assert response.status_code == 200
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Sélectionnez un choix valide" in page_text(response)
     assert not services.IssuanceBatch.objects.exists()
 
 

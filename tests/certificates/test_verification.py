@@ -11,6 +11,7 @@ from certificates import services
 from certificates.codes import code_display
 from certificates.credentials import bitstring_bit, key_resolve
 from certificates.signing import proof_verify
+from tests.helpers import page_text
 
 from .people import coordinator_of
 from .test_signing import VECTOR
@@ -34,7 +35,7 @@ def test_a_valid_code_shows_first_name_date_territory_competencies(
 ):
     with django_assert_max_num_queries(6):
         response = client.get(f"{PAGE}?code={code_display(certificate.code).lower()}")
-    page = response.content.decode()
+    page = page_text(response)
     assert response.status_code == 200
     assert "Valide" in page
     assert "Camille D." in page
@@ -46,12 +47,12 @@ def test_a_valid_code_shows_first_name_date_territory_competencies(
 def test_the_qr_link_opens_the_same_answer(client, certificate):
     response = client.get(f"{PAGE}{certificate.code}/")
     assert response.status_code == 200
-    assert "Camille D." in response.content.decode()
+    assert "Camille D." in page_text(response)
 
 
 def test_a_revoked_certificate_is_a_tombstone(client, certificate, epci):
     _revoke(certificate, epci)
-    page = client.get(f"{PAGE}{certificate.code}/").content.decode()
+    page = page_text(client.get(f"{PAGE}{certificate.code}/"))
     assert "Révoquée" in page and "révoquée le" in page
     assert "Camille" not in page and epci.name not in page
     assert "Erreur." not in page
@@ -64,7 +65,7 @@ def test_a_revoked_certificate_is_a_tombstone(client, certificate, epci):
     "typed", ["CDFGHJKMNP", "nope", "AEIOU12345", "x" * 300, "'; DROP TABLE--"]
 )
 def test_unknown_and_malformed_codes_answer_alike(client, db, typed):
-    page = client.get(PAGE, {"code": typed}).content.decode()
+    page = page_text(client.get(PAGE, {"code": typed}))
     assert "Aucune attestation avec ce code" in page
     response = client.get(f"/api/v1/attestations/{typed}/")
     assert response.status_code == 404
@@ -74,7 +75,7 @@ def test_unknown_and_malformed_codes_answer_alike(client, db, typed):
 def test_an_empty_code_asks_for_one(client, db):
     response = client.get(PAGE, {"code": ""})
     assert response.status_code == 200
-    assert "Ce champ est obligatoire" in response.content.decode()
+    assert "Indiquez le code imprimé sur l'attestation." in page_text(response)
 
 
 def test_the_json_endpoint(client, certificate, epci, django_assert_max_num_queries):
@@ -104,7 +105,7 @@ def test_verification_is_rate_limited_per_client(client, certificate, settings):
         assert client.get(f"{PAGE}{certificate.code}/").status_code == 200
     response = client.get(f"{PAGE}{certificate.code}/")
     assert response.status_code == 429
-    assert "réessayez dans une minute" in response.content.decode()
+    assert "réessayez dans une minute" in page_text(response)
     assert client.get(f"/api/v1/attestations/{certificate.code}/").status_code == 429
     # Another client is not slowed down.
     other = client.get(f"{PAGE}{certificate.code}/", REMOTE_ADDR="198.51.100.7")
@@ -145,7 +146,7 @@ CHECK = "/certificats/controle/"
 
 
 def _check(client, document, **data):
-    return client.post(CHECK, {"text": json.dumps(document), **data}).content.decode()
+    return page_text(client.post(CHECK, {"text": json.dumps(document), **data}))
 
 
 def test_the_checker_accepts_an_untouched_credential(
@@ -190,7 +191,7 @@ def test_the_checker_reads_an_uploaded_file_and_other_issuers(client, db):
     upload = SimpleUploadedFile(
         "badge.json", json.dumps(VECTOR).encode(), content_type="application/json"
     )
-    page = client.post(CHECK, {"upload": upload}).content.decode()
+    page = page_text(client.post(CHECK, {"upload": upload}))
     assert "Signée, et pas modifiée depuis." in page
     assert "Ce n'est pas un badge Open Badges 3.0." in page  # an alumni credential
 
@@ -203,17 +204,20 @@ def test_the_checker_reads_an_uploaded_file_and_other_issuers(client, db):
         ({"text": "[1, 2]"}, "Ce texte n'est pas un badge"),
         ({"text": "[" * 100000}, "Ce texte n'est pas un badge"),
         ({"text": json.dumps({"a": "x" * 200_001})}, "trop long"),
-        ({"text": "{}", "email": "pas-une-adresse"}, "adresse e-mail valide"),
+        (
+            {"text": "{}", "email": "pas-une-adresse"},
+            "Cette adresse e-mail n'est pas valide",
+        ),
     ],
     ids=["empty", "not-json", "not-object", "deep", "too-long", "bad-email"],
 )
 def test_the_checker_explains_bad_input(client, db, data, message):
     response = client.post(CHECK, data)
     assert response.status_code == 200
-    assert message in response.content.decode()
+    assert message in page_text(response)
 
 
 def test_the_checker_refuses_a_binary_file(client, db):
     upload = SimpleUploadedFile("badge.json", b"\xff\xfe\x00")
-    page = client.post(CHECK, {"upload": upload}).content.decode()
+    page = page_text(client.post(CHECK, {"upload": upload}))
     assert "Ce fichier n'est pas un texte JSON (UTF-8)." in page

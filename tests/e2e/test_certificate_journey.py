@@ -98,7 +98,9 @@ def test_issue_download_verify_revoke(browser, site, site_is_live_server, page):
     ).click()
     _checked(coordination)
     coordination.get_by_role("button", name="Révoquer l'attestation").click()
-    expect(coordination.get_by_text("Ce champ est obligatoire")).to_be_visible()
+    expect(
+        coordination.get_by_text("Indiquez la raison de la révocation.").first
+    ).to_be_visible()
     coordination.get_by_label("Raison de la révocation").fill(
         "Attestation délivrée par erreur."
     )
