@@ -34,16 +34,27 @@ LD_JSON = "application/ld+json"
 
 def _within_rate(request) -> bool:
     """Codes are checked per client address (behind a proxy, see
-    ALLAUTH_TRUSTED_PROXY_COUNT): guessing codes is slow, a school still checks."""
-    return bool(
-        consume(
+    ALLAUTH_TRUSTED_PROXY_COUNT): guessing codes is slow, a school still checks.
+    Requests whose address cannot be read share one allowance."""
+    rate = f"{settings.CERTIFICATES_VERIFY_PER_MINUTE}/m"
+    try:
+        usage = consume(
             request,
             app="certificates",
             action="verify",
-            config={"verify": f"{settings.CERTIFICATES_VERIFY_PER_MINUTE}/m/ip"},
+            config={"verify": f"{rate}/ip"},
             limit_get=True,
         )
-    )
+    except PermissionDenied:
+        usage = consume(
+            request,
+            app="certificates",
+            action="verify",
+            config={"verify": f"{rate}/key"},
+            key="adresse-inconnue",
+            limit_get=True,
+        )
+    return bool(usage)
 
 
 def _json(data: dict, *, status: int = 200, content_type: str = "application/json"):
