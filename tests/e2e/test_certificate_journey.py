@@ -70,10 +70,7 @@ def test_issue_download_verify_revoke(browser, site, site_is_live_server, page):
         assert pdf.read(5) == b"%PDF-"
 
     visitor_context = browser.new_context(
-        viewport=PHONE,
-        locale="fr-FR",
-        base_url=site_is_live_server.url,
-        java_script_enabled=False,
+        viewport=PHONE, locale="fr-FR", base_url=site_is_live_server.url
     )
     visitor = visitor_context.new_page()
     visitor.goto("/certificats/verifier/")
@@ -117,4 +114,18 @@ def test_issue_download_verify_revoke(browser, site, site_is_live_server, page):
     assert "Lina" not in visitor.content()
     _checked(visitor)
     visitor_context.close()
+
+    # The verification needs no JavaScript (axe-core does: checked above).
+    no_script = browser.new_context(
+        viewport=PHONE,
+        locale="fr-FR",
+        base_url=site_is_live_server.url,
+        java_script_enabled=False,
+    ).new_page()
+    no_script.goto("/certificats/verifier/")
+    no_script.get_by_label("Code de vérification").fill(certificate.code.lower())
+    no_script.get_by_role("button", name="Vérifier").click()
+    expect(no_script.get_by_text("Révoquée", exact=True)).to_be_visible()
+    assert fits_phone_width(no_script)
+    no_script.context.close()
     coordination_context.close()
