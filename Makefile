@@ -13,7 +13,7 @@ SITE_URL ?= http://$(HOST)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/majorite_prete
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test services install lint format migrations-check deploy-check compose-check bench bench-directory clean
+.PHONY: run test services install lint format migrations-check deploy-check compose-check bench bench-directory bench-certificates clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -86,3 +86,8 @@ bench: install
 ## Only the directory's search, with 35,000 places (PostgreSQL only).
 bench-directory: install
 	$(BIN)/python tests/bench/bench_directory.py
+
+## Certificate issuance: per process and against a bare ReportLab loop, then a batch
+## of 10,000 through Celery with 2 worker processes.
+bench-certificates: install
+	$(BIN)/python tests/bench/bench_certificates.py

@@ -18,6 +18,8 @@ class Action(StrEnum):
     VALIDATION_WITHDRAW = "validation.withdraw"  # obj: HelpPlace
     # Read a place's visit register (its informers may too).
     VISIT_REGISTER_VIEW = "visit_register.view"  # obj: HelpPlace
+    CERTIFICATE_REVOKE = "certificate.revoke"  # obj: Certificate
+    CERTIFICATE_BATCH = "certificate.batch"  # obj: EPCI
 
 
 # Which role, within an EPCI, allows each action on that EPCI.
@@ -29,6 +31,8 @@ ROLES_FOR_ACTION = {
     Action.HELP_PLACE_MANAGE: {Role.COORDINATOR},
     Action.VALIDATION_WITHDRAW: {Role.COORDINATOR},
     Action.VISIT_REGISTER_VIEW: {Role.COORDINATOR},
+    Action.CERTIFICATE_REVOKE: {Role.COORDINATOR},
+    Action.CERTIFICATE_BATCH: {Role.COORDINATOR},
 }
 
 

@@ -108,6 +108,9 @@ NOT_EXPORTED: dict[str, str] = {
     "nom ni compte, seulement le motif, la commune, la tranche d'âge et la durée ; "
     "une ligne écrite lors d'une validation n'est plus reliée à rien quand le compte "
     "est supprimé",
+    "certificates.issuancebatch": "un lot d'attestations lancé par la "
+    "coordination : il ne garde que le compte de l'équipe qui l'a lancé, rien sur "
+    "les jeunes",
 }
 
 # What the journal's action codes mean, for the readable page.
@@ -130,6 +133,8 @@ JOURNAL_ACTIONS = {
     "reminders.feed_regenerated": "nouvelle adresse d'agenda",
     "reminders.unsubscribed": "rappels arrêtés depuis un e-mail",
     "reminders.delivery_retried": "rappel renvoyé par l'équipe",
+    "certificates.certificate_issued": "attestation délivrée",
+    "certificates.certificate_revoked": "attestation révoquée par la coordination",
 }
 
 

@@ -21,6 +21,7 @@ from territories.models import Commune
 
 from . import grading
 from .errors import AssessmentsError, AttemptAlreadyGraded, PassportRefused
+from .events import attainment_recorded_notify
 from .models import (
     VISIT_MAX_MINUTES,
     AgeBand,
@@ -241,6 +242,8 @@ def _attainments_record(
         target=attempt,
         details={"score": str(attempt.score), "competencies": results},
     )
+    if attained:
+        attainment_recorded_notify(learner_id=learner.pk, framework_id=framework.pk)
     for attainment in attained:
         journal_record(
             actor=learner,
@@ -453,6 +456,8 @@ def validation_record(
             },
         )
         _validation_session_visit(passport=passport, informer=informer, now=now)
+        if created:  # may complete the framework: the certificate is checked
+            attainment_recorded_notify(learner_id=learner.pk, framework_id=framework.pk)
         journal_record(
             actor=informer,
             action="assessments.competency_validated",

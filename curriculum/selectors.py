@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -15,9 +15,12 @@ def legal_page_list() -> QuerySet[LegalPage]:
     return LegalPage.objects.live().only("title", "url_path", "kind").order_by("kind")
 
 
-def framework_current() -> Framework | None:
-    """The framework version in force: the latest published one."""
-    return Framework.objects.published().order_by("-published_at", "-version").first()
+def framework_current(*, now: datetime | None = None) -> Framework | None:
+    """The framework version in force (at `now`, if given): the latest published."""
+    published = Framework.objects.published()
+    if now is not None:
+        published = published.filter(published_at__lte=now)
+    return published.order_by("-published_at", "-version").first()
 
 
 def framework_versions_with(competency_id: int | None) -> list[Framework]:

@@ -13,8 +13,16 @@ from django.utils import timezone
 from accounts.models import EDITORS_GROUP, Role, RoleMembership, User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard, role_membership_create
-from assessments.models import AgeBand, Visit, VisitPurpose
+from assessments.models import (
+    AgeBand,
+    Attainment,
+    AttainmentSource,
+    Visit,
+    VisitPurpose,
+)
 from assessments.services import visit_record
+from certificates.services import certificate_issue
+from curriculum.selectors import framework_current
 from curriculum.services import site_setup
 from directory.models import HelpPlace
 from directory.services import help_places_import
@@ -142,7 +150,7 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     deadlines_compute(learner=learner, today=today)
     learner_life_load(learner=learner, now=timezone.now())
     _demo_informer_load(epci=epci)
-    return DEMO_ACCOUNTS
+    return [*DEMO_ACCOUNTS, certified_learner_load(today=today)]
 
 
 DEMO_INFORMER_PLACE = "demo-pij-cc-perche"
@@ -180,3 +188,52 @@ def _demo_informer_load(*, epci: EPCI) -> None:
             printed=printed,
             now=day.replace(hour=hour, minute=0, second=0, microsecond=0),
         )
+
+
+CERTIFIED_LEARNER = DemoAccount(
+    "certifiee@demo.majorite-prete.fr",
+    "Inès",
+    "jeune de 17 ans, Nogent-le-Rotrou, attestation délivrée",
+)
+
+
+def certified_learner_load(*, today: date) -> DemoAccount:
+    """A learner who attained every competency of the version in force (the
+    in-person ones as an informer records them) and holds the certificate."""
+    account = CERTIFIED_LEARNER
+    learner = User.objects.filter(email=account.email).first()
+    if learner is None:
+        learner = User.objects.create_user(
+            email=account.email,
+            password=DEMO_PASSWORD,
+            first_name=account.first_name,
+            last_name="Martin",
+        )
+        EmailAddress.objects.create(
+            user=learner, email=account.email, verified=True, primary=True
+        )
+        learner_onboard(
+            user=learner,
+            first_name=account.first_name,
+            birth_date=_birth_date_turning_18_in(150, today),
+            commune=Commune.objects.get(insee_code="28280"),  # Nogent-le-Rotrou
+            terms=terms_current(),
+            terms_accepted=True,
+            today=today,
+        )
+    framework = framework_current()
+    for competency in framework.competencies.all():
+        Attainment.objects.get_or_create(
+            learner=learner,
+            competency=competency,
+            framework=framework,
+            defaults={
+                "source": AttainmentSource.IN_PERSON
+                if competency.requires_in_person
+                else AttainmentSource.QUIZ,
+                "attained_at": timezone.now(),
+            },
+        )
+    # Issued only while the pilot runs, like any certificate.
+    certificate_issue(learner_id=learner.pk)
+    return account

@@ -411,6 +411,20 @@ def _document() -> dict:
     }
 
 
+# Other apps' public JSON endpoints under /api/v1/ (the directory may not import
+# them: they register their paths and schemas here from `AppConfig.ready()`).
+_registered_paths: dict[str, dict] = {}
+_registered_schemas: dict[str, dict] = {}
+
+
+def api_register(*, paths: dict[str, dict], schemas: dict[str, dict]) -> None:
+    _registered_paths.update(paths)
+    _registered_schemas.update(schemas)
+
+
 def document() -> dict:
     """The OpenAPI document (a copy: callers may change it)."""
-    return copy.deepcopy(_document())
+    described = copy.deepcopy(_document())
+    described["paths"].update(copy.deepcopy(_registered_paths))
+    described["components"]["schemas"].update(copy.deepcopy(_registered_schemas))
+    return described

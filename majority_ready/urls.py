@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("reminders.urls")),
     path("", include("directory.urls")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

@@ -73,6 +73,7 @@ PROJECT_APPS = [
     "curriculum",
     "assessments",
     "reminders",
+    "certificates",
     "demo",
 ]
 INSTALLED_APPS = [
@@ -312,6 +313,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.inactive_accounts_purge",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Every eligible learner still without a certificate, in chunks (by hand:
+    # manage.py issue_certificates): a message lost after an attainment loses nothing.
+    "certificates-sweep": {
+        "task": "certificates.tasks.issuance_sweep",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    # Chunks of certificates whose message or worker was lost go to the workers again.
+    "certificates-sweep-resume": {
+        "task": "certificates.tasks.issuance_chunks_resume",
+        "schedule": 300.0,
+    },
     # Expired sessions, which Django never deletes by itself (by hand: manage.py
     # clearsessions).
     "sessions-clear-expired": {
@@ -329,6 +341,21 @@ REMINDERS_SEND_BUDGET = env.float("REMINDERS_SEND_BUDGET", default=40.0)
 # handed to the workers again (seconds).
 DEADLINES_SWEEP_CHUNK = env.int("DEADLINES_SWEEP_CHUNK", default=500)
 DEADLINES_SWEEP_RESUME_AFTER = env.int("DEADLINES_SWEEP_RESUME_AFTER", default=600)
+# Certificates: the Ed25519 key that signs them, as a multibase secret key (z3u2…),
+# or a file holding one; embedded mode makes one in VAR_DIR on the first start.
+CERTIFICATES_SIGNING_KEY = env.str("CERTIFICATES_SIGNING_KEY", default="")
+CERTIFICATES_SIGNING_KEY_FILE = env.str("CERTIFICATES_SIGNING_KEY_FILE", default="")
+# The key's id in its public URL; change it with the key (rotation).
+CERTIFICATES_SIGNING_KEY_ID = env.str("CERTIFICATES_SIGNING_KEY_ID", default="1")
+# Earlier keys' public keys, so that what they signed still verifies:
+# "1=z6Mk…,2=z6Mk…".
+CERTIFICATES_PREVIOUS_KEYS = env.dict("CERTIFICATES_PREVIOUS_KEYS", default={})
+# Learners per chunk of a batch, and how long a chunk may stay pending before it is
+# handed to the workers again (seconds).
+CERTIFICATES_CHUNK = env.int("CERTIFICATES_CHUNK", default=100)
+CERTIFICATES_RESUME_AFTER = env.int("CERTIFICATES_RESUME_AFTER", default=600)
+# Verifications by code per client address and minute (page and JSON together).
+CERTIFICATES_VERIFY_PER_MINUTE = env.int("CERTIFICATES_VERIFY_PER_MINUTE", default=30)
 HEALTHZ_BROKER_TIMEOUT = env.float("HEALTHZ_BROKER_TIMEOUT", default=2.0)
 
 # Wagtail

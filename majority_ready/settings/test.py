@@ -9,6 +9,10 @@ os.environ.setdefault(
 )
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# A key for tests only (Ed25519, multibase), shared with the workers they start.
+os.environ.setdefault(
+    "CERTIFICATES_SIGNING_KEY", "z3u2i5muLyMNUJJQjpn5tmsfb9H4cXggceJvMGPB7b6S9kZ4"
+)
 
 from .base import *  # noqa: E402,F403
 from .base import STORAGES  # noqa: E402

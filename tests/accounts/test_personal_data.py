@@ -93,6 +93,7 @@ def test_the_download_holds_everything_about_the_learner(client, zelie, maelys):
         "quiz",
         "compétences_acquises",
         "validations_en_personne",
+        "attestations",
         "réglages_des_rappels",
         "dates_indiquées",
         "échéances",

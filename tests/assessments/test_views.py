@@ -326,8 +326,9 @@ def _busy_history(learner):
 # At most this many queries, and the same number whatever the learner's history.
 # Both pages list the nearest help places: the learner's commune, then one query per
 # radius tried (at most four, here all four: no place near the test commune). Mon
-# parcours also lists the in-person validations and who opened the record (2).
-QUERY_CAPS = {"module": 24, "dashboard": 21}
+# parcours also lists the in-person validations and who opened the record (2), and
+# says where the learner stands for the certificate (6).
+QUERY_CAPS = {"module": 24, "dashboard": 27}
 
 
 @pytest.mark.parametrize("page", ["module", "dashboard"])

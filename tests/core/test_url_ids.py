@@ -14,6 +14,7 @@ HUGE = 99999999999999999999
 PROJECT_APPS = {
     "accounts",
     "assessments",
+    "certificates",
     "core",
     "curriculum",
     "demo",

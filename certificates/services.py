@@ -1,0 +1,439 @@
+"""Issuing, rebuilding and revoking certificates, and the batches that issue them."""
+
+import logging
+import secrets
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.permissions import Action, user_can
+from assessments.models import Attainment
+from core.services import journal_record
+from curriculum.models import Competency
+from curriculum.selectors import framework_current
+from territories.models import EPCI, Pilot
+
+from . import emails
+from .codes import code_new
+from .credentials import credential_build, identity_salt, verification_url
+from .eligibility import MIN_AGE, Eligibility, birthday, certificate_eligibility
+from .errors import CertificatesError
+from .models import (
+    STATUS_LIST_SIZE,
+    BatchTrigger,
+    Certificate,
+    CertificateStatus,
+    ChunkState,
+    IssuanceBatch,
+    IssuanceChunk,
+)
+from .pdf import CertificatePage, certificate_pdf
+
+logger = logging.getLogger(__name__)
+
+# A fresh code and status index are drawn when either is taken (23 bits of index,
+# 44 of code: a second draw is already rare).
+CREATE_ATTEMPTS = 8
+CHUNK_MAX_RESUMES = 3
+REVOCATION_REASON_MAX = 1000
+
+
+def holder_name(learner) -> str:
+    """First name and last initial, as printed: « Camille D. » (or « Camille »)."""
+    initial = learner.last_name.strip()[:1].upper()
+    return f"{learner.first_name} {initial}." if initial else learner.first_name
+
+
+def _documents_build(
+    certificate: Certificate, *, learner, eligibility: Eligibility, salt: str
+) -> None:
+    lines = eligibility.competency_lines()
+    framework = eligibility.framework
+    certificate.credential = credential_build(
+        certificate_id=certificate.pk,
+        email=learner.email,
+        salt=salt,
+        framework_name=framework.name,
+        framework_version=framework.version,
+        competencies=lines,
+        epci_name=certificate.epci.name,
+        issued_at=certificate.issued_at,
+        status_index=certificate.status_index,
+    )
+    certificate.pdf = certificate_pdf(
+        CertificatePage(
+            code=certificate.code,
+            holder=holder_name(learner),
+            issued_at=certificate.issued_at,
+            epci_name=certificate.epci.name,
+            framework_version=framework.version,
+            competencies=lines,
+            verification_url=verification_url(certificate.code),
+        )
+    )
+
+
+def _certificate_create(
+    *, learner, eligibility: Eligibility, now: datetime
+) -> Certificate | None:
+    """A new certificate with a fresh code and status index, drawn again when either
+    is taken; None when the learner got one meanwhile (unique constraint)."""
+    salt = identity_salt()
+    for _ in range(CREATE_ATTEMPTS):
+        certificate = Certificate(
+            code=code_new(),
+            learner=learner,
+            framework=eligibility.framework,
+            epci=eligibility.epci,
+            issued_at=now,
+            status_index=secrets.randbelow(STATUS_LIST_SIZE),
+        )
+        _documents_build(
+            certificate, learner=learner, eligibility=eligibility, salt=salt
+        )
+        try:
+            with transaction.atomic():
+                certificate.save(force_insert=True)
+            return certificate
+        except IntegrityError:
+            if Certificate.objects.filter(
+                learner=learner, framework=eligibility.framework
+            ).exists():
+                return None
+    raise CertificatesError(
+        "Impossible de tirer un code de vérification libre : réessayez plus tard."
+    )
+
+
+@dataclass
+class IssueOutcome:
+    certificate: Certificate | None
+    created: bool
+    eligibility: Eligibility | None
+
+
+def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueOutcome:
+    """Issue the learner's certificate if they are eligible and have none under the
+    version in force. Safe to run twice or side by side: the learner's row is
+    locked, and the unique constraint (learner, version) has the last word."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        learner = (
+            get_user_model().objects.select_for_update().filter(pk=learner_id).first()
+        )
+        if learner is None:
+            return IssueOutcome(None, False, None)
+        eligibility = certificate_eligibility(learner=learner, now=now)
+        if eligibility.certificate is not None or not eligibility.eligible:
+            return IssueOutcome(eligibility.certificate, False, eligibility)
+        certificate = _certificate_create(
+            learner=learner, eligibility=eligibility, now=now
+        )
+        if certificate is None:
+            return IssueOutcome(None, False, eligibility)
+        journal_record(
+            actor=None,
+            action="certificates.certificate_issued",
+            target=certificate,
+            details={
+                "learner": learner.pk,
+                "framework_version": eligibility.framework.version,
+                "epci": eligibility.epci.siren,
+            },
+        )
+        transaction.on_commit(
+            lambda: _notify(emails.certificate_issued_message, certificate)
+        )
+    logger.info("Attestation %s délivrée au compte %s", certificate.pk, learner.pk)
+    return IssueOutcome(certificate, True, eligibility)
+
+
+def _notify(build, certificate: Certificate) -> None:
+    """After the commit. A mail server failure never undoes the certificate: it is
+    logged, and the learner finds the certificate on "Mon parcours" anyway."""
+    try:
+        build(certificate=certificate).send()
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Attestation %s : l'e-mail n'est pas parti.", certificate.pk)
+
+
+def certificate_issue_after_attainment(*, learner_id: int, framework_id: int) -> None:
+    """Called inside the transaction that recorded new attainments: when they may
+    complete the learner's framework version, the issuance task is queued after the
+    commit (the nightly sweep catches any message lost on the way)."""
+    from .tasks import certificate_issue as certificate_issue_task
+
+    attained = Attainment.objects.filter(
+        learner_id=learner_id,
+        framework_id=framework_id,
+        competency__frameworks=framework_id,
+    ).count()
+    required = Competency.objects.filter(frameworks=framework_id).count()
+    if attained >= required:
+        transaction.on_commit(lambda: certificate_issue_task.delay(learner_id))
+
+
+def certificate_documents_rebuild(*, certificate_id, now: datetime | None = None):
+    """Render the PDF and sign the credential again from the database: same code,
+    same status index, same salt, today's signing key."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("learner", "epci", "framework")
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if certificate is None or certificate.learner is None:
+            raise CertificatesError("Cette attestation n'a plus de titulaire.")
+        eligibility = certificate_eligibility(
+            learner=certificate.learner, now=certificate.issued_at
+        )
+        eligibility.framework = certificate.framework
+        identifier = certificate.credential["credentialSubject"]["identifier"][0]
+        _documents_build(
+            certificate,
+            learner=certificate.learner,
+            eligibility=eligibility,
+            salt=identifier["salt"],
+        )
+        certificate.save(update_fields=["credential", "pdf"])
+    return certificate
+
+
+def certificate_revoke(
+    *, certificate_id, actor, reason: str, now: datetime | None = None
+) -> Certificate:
+    """Revoke, by a coordinator of the certificate's EPCI (or a superuser), with a
+    reason kept in the journal and told to the learner, never published."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificatesError(
+            "Indiquez la raison de la révocation : elle est gardée au journal et "
+            "envoyée au ou à la jeune, jamais publiée.",
+            field="reason",
+        )
+    if len(reason) > REVOCATION_REASON_MAX:
+        raise CertificatesError(
+            f"La raison tient en {REVOCATION_REASON_MAX} caractères au plus.",
+            field="reason",
+        )
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("epci", "learner")
+            .defer("pdf")
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if certificate is None or not user_can(
+            actor, Action.CERTIFICATE_REVOKE, certificate
+        ):
+            raise PermissionDenied
+        if certificate.is_revoked:
+            raise CertificatesError("Cette attestation est déjà révoquée.")
+        certificate.status = CertificateStatus.REVOKED
+        certificate.revoked_at = now
+        certificate.revoked_by = actor
+        certificate.revocation_reason = reason
+        certificate.save(
+            update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"]
+        )
+        journal_record(
+            actor=actor,
+            action="certificates.certificate_revoked",
+            target=certificate,
+            details={"reason": reason, "epci": certificate.epci.siren},
+        )
+        if certificate.learner is not None:
+            transaction.on_commit(
+                lambda: _notify(emails.certificate_revoked_message, certificate)
+            )
+    return certificate
+
+
+# Batches: the nightly sweep (every EPCI) and a coordinator's batch (one EPCI).
+
+
+def eligible_learner_ids(*, epci: EPCI | None, now: datetime) -> list[int]:
+    """Learners the eligibility rules let through, without a certificate under the
+    version in force: one query, re-checked learner by learner when issuing."""
+    framework = framework_current(now=now)
+    if framework is None:
+        return []
+    day = timezone.localdate(now)
+    pilots = Pilot.objects.active_on(day)
+    if epci is not None:
+        pilots = pilots.filter(epci=epci)
+    required = framework.competencies.count()
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            learner_profile__commune__epci__in=pilots.values("epci"),
+            learner_profile__birth_date__lte=birthday(day, -MIN_AGE),
+        )
+        .exclude(certificates__framework=framework)
+        .annotate(
+            attained=Count(
+                "attainments",
+                filter=Q(
+                    attainments__framework=framework,
+                    attainments__competency__frameworks=framework,
+                ),
+            )
+        )
+        .filter(attained=required)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def issuance_batch_launch(
+    *,
+    trigger: str,
+    epci: EPCI | None = None,
+    launched_by=None,
+    now: datetime | None = None,
+    chunk_size: int | None = None,
+) -> IssuanceBatch:
+    """Find the eligible learners without a certificate and hand them to the workers
+    in chunks; a coordinator launches one for their EPCI."""
+    now = now or timezone.now()
+    chunk_size = chunk_size or settings.CERTIFICATES_CHUNK
+    if launched_by is not None and not user_can(
+        launched_by, Action.CERTIFICATE_BATCH, epci
+    ):
+        raise PermissionDenied
+    ids = eligible_learner_ids(epci=epci, now=now)
+    with transaction.atomic():
+        batch = IssuanceBatch.objects.create(
+            trigger=trigger,
+            epci=epci,
+            launched_by=launched_by,
+            started_at=now,
+            learners=len(ids),
+            finished_at=None if ids else now,
+        )
+        chunks = IssuanceChunk.objects.bulk_create(
+            IssuanceChunk(
+                batch=batch,
+                learner_ids=ids[start : start + chunk_size],
+                enqueued_at=now,
+            )
+            for start in range(0, len(ids), chunk_size)
+        )
+        if launched_by is not None:
+            journal_record(
+                actor=launched_by,
+                action="certificates.batch_launched",
+                target=batch,
+                details={"epci": epci.siren if epci else "", "learners": len(ids)},
+            )
+        _chunks_enqueue([chunk.pk for chunk in chunks])
+    logger.info(
+        "Lot d'attestations n°%s (%s) : %s jeunes en %s lots",
+        batch.pk,
+        trigger,
+        len(ids),
+        len(chunks),
+    )
+    return batch
+
+
+def _chunks_enqueue(chunk_ids: list[int]) -> None:
+    from .tasks import issuance_chunk_run
+
+    def enqueue():
+        for chunk_id in chunk_ids:
+            issuance_chunk_run.delay(chunk_id)
+
+    transaction.on_commit(enqueue)
+
+
+def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
+    """Issue the certificates of one chunk, once: a chunk done, or being done by
+    another worker, is left alone. A learner whose issuance fails is logged and
+    counted; the others go on. Returns how many certificates were issued."""
+    with transaction.atomic():
+        chunk = (
+            IssuanceChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=chunk_id, state=ChunkState.PENDING)
+            .first()
+        )
+        if chunk is None:
+            return 0
+        for learner_id in chunk.learner_ids:
+            try:
+                outcome = certificate_issue(learner_id=learner_id, now=now)
+            except Exception:  # noqa: BLE001 (one learner never stops the others)
+                logger.exception(
+                    "Lot %s : l'attestation du compte %s a échoué", chunk.pk, learner_id
+                )
+                chunk.failed += 1
+                continue
+            if outcome.created:
+                chunk.issued += 1
+            else:
+                chunk.skipped += 1
+        chunk.state = ChunkState.DONE
+        chunk.finished_at = timezone.now()
+        chunk.save()
+    _batch_finish_if_done(chunk.batch_id, chunk.finished_at)
+    return chunk.issued
+
+
+def _batch_finish_if_done(batch_id: int, now: datetime) -> None:
+    if not IssuanceChunk.objects.filter(
+        batch_id=batch_id, state=ChunkState.PENDING
+    ).exists():
+        IssuanceBatch.objects.filter(pk=batch_id, finished_at__isnull=True).update(
+            finished_at=now
+        )
+
+
+def issuance_chunks_resume(
+    *, now: datetime | None = None, stale_after: timedelta | None = None
+) -> int:
+    """Hand again to the workers the chunks whose message was lost or whose worker
+    died; a chunk that keeps failing is given up after a few runs, and logged."""
+    now = now or timezone.now()
+    stale_after = stale_after or timedelta(seconds=settings.CERTIFICATES_RESUME_AFTER)
+    with transaction.atomic():
+        stale = list(
+            IssuanceChunk.objects.select_for_update(skip_locked=True)
+            .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
+            .order_by("enqueued_at")
+        )
+        again = []
+        for chunk in stale:
+            chunk.resumes += 1
+            if chunk.resumes > CHUNK_MAX_RESUMES:
+                chunk.state = ChunkState.FAILED
+                chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
+                logger.error("Lot d'attestations %s abandonné", chunk.pk)
+            else:
+                chunk.enqueued_at = now
+                again.append(chunk.pk)
+        IssuanceChunk.objects.bulk_update(
+            stale, ["resumes", "state", "enqueued_at", "last_error"]
+        )
+        for batch_id in {c.batch_id for c in stale if c.state == ChunkState.FAILED}:
+            _batch_finish_if_done(batch_id, now)
+        _chunks_enqueue(again)
+    if again:
+        logger.warning("%s lot(s) d'attestations relancé(s)", len(again))
+    return len(again)
+
+
+def issuance_sweep(*, now: datetime | None = None) -> IssuanceBatch:
+    """Each night: every eligible learner still without a certificate (a message
+    lost after an attainment loses nothing)."""
+    return issuance_batch_launch(trigger=BatchTrigger.SWEEP, now=now)

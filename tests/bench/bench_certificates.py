@@ -1,0 +1,202 @@
+"""Certificate issuance benchmarks, against PostgreSQL, Redis and real Celery
+workers on loopback. Run with `make bench-certificates` (figures go to the README by
+hand).
+
+1. In one process: certificates per second (eligibility, PDF render, signature,
+   store: `certificate_issue`), and the same page rendered by a bare ReportLab +
+   segno loop in the same run; the ratio of the two.
+2. A batch of N eligible learners (10,000 by default) end to end through Celery with
+   2 worker processes: launch, chunks, every certificate stored.
+
+Options: `--single N` (learners for part 1, 500), `--batch N`, `--skip-batch`.
+"""
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from tests.bench.database import bench_django
+
+# A key for benchmarks only (the workers inherit it).
+os.environ.setdefault(
+    "CERTIFICATES_SIGNING_KEY", "z3u2i5muLyMNUJJQjpn5tmsfb9H4cXggceJvMGPB7b6S9kZ4"
+)
+BENCH_DB = bench_django("majorite_prete_bench_certificates")
+
+from datetime import timedelta
+
+import segno
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from accounts.models import LearnerProfile, User
+from assessments.models import Attainment, AttainmentSource
+from certificates.models import BatchTrigger, Certificate, IssuanceBatch
+from certificates.services import certificate_issue, issuance_batch_launch
+from curriculum.models import Competency, Framework
+from territories.models import EPCI, Commune, Pilot
+
+
+def territory_and_framework():
+    epci = EPCI.objects.create(siren="200006971", name="CC du Perche")
+    commune = Commune.objects.create(
+        insee_code="28280",
+        name="Nogent-le-Rotrou",
+        departement="28",
+        postcodes="28400",
+        latitude=48.32,
+        longitude=0.82,
+        epci=epci,
+    )
+    today = timezone.localdate()
+    Pilot.objects.create(
+        epci=epci,
+        name="Pilote",
+        starts_on=today.replace(year=today.year - 1),
+        ends_on=today.replace(year=today.year + 1),
+    )
+    competencies = [
+        Competency.objects.create(
+            code=f"BENCH-{n:02d}",
+            label=f"Savoir mener la démarche administrative n°{n} jusqu'au bout",
+            description="-",
+            requires_in_person=n % 4 == 0,
+        )
+        for n in range(1, 18)
+    ]
+    framework = Framework(version=1)
+    framework.save()
+    framework.competencies.set(competencies)
+    framework.save()
+    Framework.objects.filter(pk=framework.pk).update(
+        published_at=timezone.now() - timedelta(days=1)
+    )
+    framework.refresh_from_db()
+    return commune, framework
+
+
+def eligible_learners(commune, framework, count: int, prefix: str) -> list[int]:
+    today = timezone.localdate()
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}{n}@exemple.fr", first_name=f"Jeune{n}", last_name="Bench")
+        for n in range(count)
+    )
+    LearnerProfile.objects.bulk_create(
+        LearnerProfile(
+            user=user, birth_date=today.replace(year=today.year - 17), commune=commune
+        )
+        for user in users
+    )
+    competencies = list(framework.competencies.all())
+    now = timezone.now()
+    for start in range(0, len(users), 1000):
+        Attainment.objects.bulk_create(
+            Attainment(
+                learner=user,
+                competency=c,
+                framework=framework,
+                source=AttainmentSource.IN_PERSON
+                if c.requires_in_person
+                else AttainmentSource.QUIZ,
+                attained_at=now,
+            )
+            for user in users[start : start + 1000]
+            for c in competencies
+        )
+    return [user.pk for user in users]
+
+
+def bare_render(lines: list[str], url: str) -> bytes:
+    """The same page, ReportLab and segno only: text lines and the QR rectangles."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    y = 780
+    for line in lines:
+        canvas.drawString(60, y, line)
+        y -= 16
+    path = canvas.beginPath()
+    for row_number, row in enumerate(segno.make(url, error="m").matrix):
+        for column, dark in enumerate(row):
+            if dark:
+                path.rect(400 + column * 3, 200 - row_number * 3, 3, 3)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def single_process(commune, framework, count: int) -> None:
+    ids = eligible_learners(commune, framework, count, "seul")
+    started = time.perf_counter()
+    for learner_id in ids:
+        certificate_issue(learner_id=learner_id)
+    issued = time.perf_counter() - started
+    lines = [c.label for c in framework.competencies.all()] + ["x" * 40] * 10
+    started = time.perf_counter()
+    for n in range(count):
+        bare_render(lines, f"http://127.0.0.1:8000/certificats/verifier/{n:010d}/")
+    bare = time.perf_counter() - started
+    print(
+        f"1 processus, {count} attestations : {count / issued:.1f}/s "
+        f"({issued / count * 1000:.1f} ms chacune) ; boucle nue ReportLab + segno : "
+        f"{count / bare:.1f}/s ; rapport {bare / issued:.2f}"
+    )
+
+
+def batch_through_celery(commune, framework, count: int) -> None:
+    eligible_learners(commune, framework, count, "lot")
+    queue = "bench-certificates"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "majority_ready", "worker"]
+        + ["--concurrency", "2", "-Q", queue, "--without-gossip", "--without-mingle"]
+        + ["--without-heartbeat", "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    time.sleep(4)
+    from majority_ready.celery import app
+
+    app.conf.task_default_queue = queue
+    try:
+        started = time.perf_counter()
+        batch = issuance_batch_launch(trigger=BatchTrigger.MANUAL)
+        while not IssuanceBatch.objects.get(pk=batch.pk).finished_at:
+            time.sleep(0.5)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    issued = Certificate.objects.filter(learner__email__startswith="lot").count()
+    print(
+        f"Lot de {count} par Celery (2 processus) : {issued} attestations en "
+        f"{elapsed:.1f} s ({issued / elapsed:.1f}/s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--single", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--skip-batch", action="store_true")
+    options = parser.parse_args()
+    commune, framework = territory_and_framework()
+    single_process(commune, framework, options.single)
+    if not options.skip_batch:
+        batch_through_celery(commune, framework, options.batch)
+
+
+if __name__ == "__main__":
+    main()
