@@ -1,15 +1,23 @@
-"""The demo learner's weeks on the site, lived through the real services: quizzes
+"""The demo learners' weeks on the site, lived through the real services: quizzes
 passed, one failed a few minutes ago, one begun; a planning with a deadline done
-and the census to catch up; her reminder choices."""
+and the census to catch up; her reminder choices. And a learner who went all the
+way: every quiz passed, the in-person competencies validated at the PIJ."""
 
 from datetime import datetime, timedelta
 
 from django.http import QueryDict
 
 from assessments.models import Attempt, ServedQuestion
-from assessments.services import attempt_start, attempt_submit
+from assessments.services import (
+    attempt_start,
+    attempt_submit,
+    passport_issue,
+    passport_redeem,
+    validation_record,
+)
 from assessments.submission import field_name, rank_field_name
 from curriculum.models import ModulePage
+from curriculum.selectors import framework_current
 from reminders.models import Concern, PersonalDeadline
 from reminders.services import deadline_mark_done, reminder_preferences_update
 
@@ -82,3 +90,29 @@ def learner_life_load(*, learner, now: datetime) -> None:
     )
     done = PersonalDeadline.objects.get(learner=learner, rule__code=DEADLINE_DONE)
     deadline_mark_done(learner=learner, deadline_id=done.pk, done=True)
+
+
+def certified_life_load(*, learner, informer, place, now: datetime) -> None:
+    """Once: every module's quiz passed, then the in-person competencies validated
+    by the PIJ's informer, a week ago."""
+    if Attempt.objects.filter(learner=learner).exists():
+        return
+    for weeks_ago, module in enumerate(ModulePage.objects.live().order_by("-pk")):
+        _quiz_take(
+            learner=learner,
+            module=module,
+            right=True,
+            now=now - timedelta(days=10 + 7 * weeks_ago),
+        )
+    visit = now - timedelta(days=7)
+    _, code = passport_issue(learner=learner, now=visit)
+    passport = passport_redeem(informer=informer, code=code, place=place, now=visit)
+    framework = framework_current()
+    for competency in framework.competencies.filter(requires_in_person=True):
+        validation_record(
+            informer=informer,
+            passport_id=passport.pk,
+            competency_id=competency.pk,
+            note="Fait devant moi, seule, sur son téléphone.",
+            now=visit + timedelta(minutes=10),
+        )

@@ -15,14 +15,11 @@ from accounts.selectors import terms_current
 from accounts.services import learner_onboard, role_membership_create
 from assessments.models import (
     AgeBand,
-    Attainment,
-    AttainmentSource,
     Visit,
     VisitPurpose,
 )
 from assessments.services import visit_record
 from certificates.services import certificate_issue
-from curriculum.selectors import framework_current
 from curriculum.services import site_setup
 from directory.models import HelpPlace
 from directory.services import help_places_import
@@ -32,7 +29,7 @@ from territories.services import communes_import, pilot_ensure
 
 from .content import curriculum_load
 from .deadlines import deadline_rules_load
-from .life import learner_life_load
+from .life import certified_life_load, learner_life_load
 
 COMMUNES_CSV = (
     Path(__file__).resolve().parent.parent / "territories/data/communes-perche.csv"
@@ -54,6 +51,7 @@ class DemoAccount:
     superuser: bool = False
 
 
+CERTIFIED_LEARNER = "certifiee@demo.majorite-prete.fr"
 DEMO_ACCOUNTS = [
     DemoAccount(
         "jeune@demo.majorite-prete.fr",
@@ -65,6 +63,11 @@ DEMO_ACCOUNTS = [
         "nouveau@demo.majorite-prete.fr",
         "",
         "compte neuf : e-mail vérifié, pas encore de profil (passe par l'accueil)",
+    ),
+    DemoAccount(
+        CERTIFIED_LEARNER,
+        "Inès",
+        "jeune de 17 ans, Nogent-le-Rotrou : certifiée, attestation délivrée",
     ),
     DemoAccount(
         "informateur@demo.majorite-prete.fr",
@@ -150,7 +153,8 @@ def demo_load(*, today: date | None = None) -> list[DemoAccount]:
     deadlines_compute(learner=learner, today=today)
     learner_life_load(learner=learner, now=timezone.now())
     _demo_informer_load(epci=epci)
-    return [*DEMO_ACCOUNTS, certified_learner_load(today=today)]
+    certified_learner_load(today=today)
+    return DEMO_ACCOUNTS
 
 
 DEMO_INFORMER_PLACE = "demo-pij-cc-perche"
@@ -190,50 +194,27 @@ def _demo_informer_load(*, epci: EPCI) -> None:
         )
 
 
-CERTIFIED_LEARNER = DemoAccount(
-    "certifiee@demo.majorite-prete.fr",
-    "Inès",
-    "jeune de 17 ans, Nogent-le-Rotrou, attestation délivrée",
-)
-
-
-def certified_learner_load(*, today: date) -> DemoAccount:
-    """A learner who attained every competency of the version in force (the
-    in-person ones as an informer records them) and holds the certificate."""
-    account = CERTIFIED_LEARNER
-    learner = User.objects.filter(email=account.email).first()
-    if learner is None:
-        learner = User.objects.create_user(
-            email=account.email,
-            password=DEMO_PASSWORD,
-            first_name=account.first_name,
-            last_name="Martin",
-        )
-        EmailAddress.objects.create(
-            user=learner, email=account.email, verified=True, primary=True
-        )
+def certified_learner_load(*, today: date) -> None:
+    """Inès went all the way: her certificate is issued (only while the pilot
+    runs, like any certificate)."""
+    learner = User.objects.get(email=CERTIFIED_LEARNER)
+    if not learner.is_onboarded:
+        learner.last_name = "Martin"  # the certificate shows "Inès M."
+        learner.save(update_fields=["last_name"])
         learner_onboard(
             user=learner,
-            first_name=account.first_name,
+            first_name=learner.first_name,
             birth_date=_birth_date_turning_18_in(150, today),
             commune=Commune.objects.get(insee_code="28280"),  # Nogent-le-Rotrou
             terms=terms_current(),
             terms_accepted=True,
             today=today,
         )
-    framework = framework_current()
-    for competency in framework.competencies.all():
-        Attainment.objects.get_or_create(
-            learner=learner,
-            competency=competency,
-            framework=framework,
-            defaults={
-                "source": AttainmentSource.IN_PERSON
-                if competency.requires_in_person
-                else AttainmentSource.QUIZ,
-                "attained_at": timezone.now(),
-            },
-        )
-    # Issued only while the pilot runs, like any certificate.
+    informer = User.objects.get(email="informateur@demo.majorite-prete.fr")
+    certified_life_load(
+        learner=learner,
+        informer=informer,
+        place=HelpPlace.objects.get(standard_id=DEMO_INFORMER_PLACE),
+        now=timezone.now(),
+    )
     certificate_issue(learner_id=learner.pk)
-    return account

@@ -7,8 +7,15 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import Role, RoleMembership, User
-from assessments.models import Attempt, AttemptState, Visit
+from assessments.models import (
+    Attainment,
+    AttainmentSource,
+    Attempt,
+    AttemptState,
+    Visit,
+)
 from assessments.selectors import learner_progress
+from certificates.models import Certificate, CertificateStatus
 from demo.services import DEMO_ACCOUNTS, DEMO_PASSWORD
 from reminders.models import ReminderSettings
 from reminders.selectors import planning_for
@@ -57,7 +64,8 @@ def test_the_informer_works_at_the_pij_whose_register_has_a_few_lines(demo, sett
     call_command("load_demo")  # the lines are written once
     informer = RoleMembership.objects.get(role=Role.INFORMER)
     assert informer.places.get().standard_id == "demo-pij-cc-perche"
-    assert Visit.objects.filter(recorded_by=informer.user).count() == 5
+    # Five register lines, and the visit of Inès's validation session.
+    assert Visit.objects.filter(recorded_by=informer.user).count() == 6
 
 
 def test_every_account_signs_in_with_the_demo_password(demo, client):
@@ -123,3 +131,11 @@ def test_load_demo_refuses_outside_embedded_mode(settings):
     with pytest.raises(CommandError, match="mode embarqué"):
         call_command("load_demo")
     assert not User.objects.exists()
+
+
+def test_ines_went_all_the_way_and_holds_her_certificate(demo):
+    ines = User.objects.get(email="certifiee@demo.majorite-prete.fr")
+    attained = Attainment.objects.filter(learner=ines)
+    assert attained.count() == 17
+    assert attained.filter(source=AttainmentSource.IN_PERSON).count() == 4
+    assert Certificate.objects.get(learner=ines).status == CertificateStatus.VALID

@@ -105,6 +105,13 @@ DEMO_JOURNEYS = {
         NEVER_FOR_LEARNERS,
         ("Mon planning", "/planning/", "Mon planning"),
     ),
+    "certifiee@demo.majorite-prete.fr": (
+        "/",
+        None,
+        ["Mon parcours", "Mon planning"],
+        NEVER_FOR_LEARNERS,
+        ("Mon parcours", "/parcours/", "Mon parcours"),
+    ),
     "nouveau@demo.majorite-prete.fr": (
         "/bienvenue/",
         "Compléter mon profil",
