@@ -21,6 +21,11 @@ from .errors import AssessmentsError, AttemptAlreadyGraded, PassportRefused
 from .forms import PassportRedeemForm, ValidationForm, VisitForm, WithdrawalForm
 
 
+def _refusal_show(form, error: AssessmentsError) -> None:
+    """A service's refusal, beside the field it names (or above the form)."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
 @learner_required
 @require_POST
 def attempt_start(request, module_id: int):
@@ -220,9 +225,7 @@ def validation_create(request, passport_id):
                 note=form.cleaned_data["note"],
             )
         except AssessmentsError as error:
-            form.add_error(
-                error.field if error.field in form.fields else None, error.message
-            )
+            _refusal_show(form, error)
         else:
             messages.success(
                 request,
@@ -249,9 +252,7 @@ def validation_withdraw(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except AssessmentsError as error:
-            form.add_error(
-                error.field if error.field in form.fields else None, error.message
-            )
+            _refusal_show(form, error)
         else:
             messages.success(
                 request,
@@ -286,9 +287,7 @@ def visit_create(request):
                 printed=data["printed"],
             )
         except AssessmentsError as error:
-            form.add_error(
-                error.field if error.field in form.fields else None, error.message
-            )
+            _refusal_show(form, error)
         else:
             messages.success(
                 request,
