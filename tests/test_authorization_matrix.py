@@ -23,11 +23,17 @@ from accounts.models import Role, RoleInvitation
 from accounts.services import role_invite
 from assessments import services as assessments_services
 from assessments.errors import PassportRefused
+from certificates.models import BatchTrigger
+from certificates.services import certificate_issue, issuance_batch_launch
+from certificates.signing import signing_key
 from curriculum.models import ModulePage
+from curriculum.selectors import framework_current
 from demo.content import curriculum_load
 from reminders.models import PersonalDeadline
 from reminders.services.planning import reminder_settings_for
+from territories.models import Pilot
 from tests.assessments.informers import help_place, informer_at, opened_record
+from tests.certificates.people import attain
 from tests.factories import (
     CommuneFactory,
     EPCIFactory,
@@ -242,6 +248,50 @@ MATRIX = {
     "wagtail_serve": {"path": "/", "expect": everyone(200)},
 }
 
+# Certificates: anyone verifies; the holder downloads; EPCI A's coordination
+# launches batches and revokes (the other EPCI's sees nothing of them).
+MATRIX |= {
+    "certificates:verify": {"path": "/certificats/verifier/", "expect": everyone(200)},
+    "certificates:verify-code": {
+        "path": lambda w: f"/certificats/verifier/{w.certificate_a.code}/",
+        "expect": everyone(200),
+    },
+    "certificates:check": {"path": "/certificats/controle/", "expect": everyone(200)},
+    "certificates:issuer": {"path": "/certificats/emetteur/", "expect": everyone(200)},
+    "certificates:key": {
+        "path": lambda w: f"/certificats/cles/{signing_key().key_id}/",
+        "expect": everyone(200),
+    },
+    "certificates:status-list": {
+        "path": "/certificats/statut/",
+        "expect": everyone(200),
+    },
+    "certificates:api-verify": {
+        "path": lambda w: f"/api/v1/attestations/{w.certificate_a.code}/",
+        "expect": everyone(200),
+    },
+    "certificates:pdf": {
+        "path": lambda w: f"/parcours/attestation/{w.certificate_a.pk}.pdf",
+        "expect": learners_only(learner_b=404),
+    },
+    "certificates:credential": {
+        "path": lambda w: f"/parcours/attestation/{w.certificate_a.pk}.json",
+        "expect": learners_only(learner_b=404),
+    },
+    "certificates:coordination": {
+        "path": "/espace/attestations/",
+        "expect": signed_in(403, coordinator_a=200, coordinator_b=200, superuser=200),
+    },
+    "certificates:batch": {
+        "path": lambda w: f"/espace/attestations/lots/{w.batch_a().pk}/",
+        "expect": coordinators_of_a(),
+    },
+    "certificates:revoke": {
+        "path": lambda w: f"/espace/attestations/{w.certificate_a.pk}/revoquer/",
+        "expect": coordinators_of_a(),
+    },
+}
+
 # Routes served by third-party code, by prefix: the CMS (its own permissions, and a
 # refusal page for accounts without them: tests/accounts/test_staff_home.py), Django's
 # admin, allauth's sign-in pages (tests/accounts), Wagtail's documents and page
@@ -297,10 +347,18 @@ class World:
     validation_a: Any
     informer_a_role: Any
     epci_a: Any
+    certificate_a: Any
 
     def role_a(self):
         """A fresh role in EPCI A (revoking one leaves it revoked)."""
         return RoleMembershipFactory(role=Role.SCHOOL_STAFF, epci=self.epci_a)
+
+    def batch_a(self):
+        return issuance_batch_launch(
+            trigger=BatchTrigger.COORDINATOR,
+            epci=self.epci_a,
+            launched_by=self.actors["coordinator_a"],
+        )
 
     def invitation_a(self) -> RoleInvitation:
         return role_invite(
@@ -343,6 +401,15 @@ def world(site, mailoutbox):
         note="Vu.",
     )
     rule = make_rule()
+    # EPCI A runs the pilot; learner A holds its certificate.
+    Pilot.objects.create(
+        epci=epci_a,
+        name="Expérimentation A",
+        starts_on=now.date() - timedelta(days=30),
+        ends_on=now.date() + timedelta(days=300),
+    )
+    attain(learner_a, framework_current(), skip=("BANQUE-01",))
+    certificate_a = certificate_issue(learner_id=learner_a.pk).certificate
     return World(
         actors=actors,
         place_a=place_a,
@@ -362,6 +429,7 @@ def world(site, mailoutbox):
         validation_a=validation_a,
         informer_a_role=informer_a_role,
         epci_a=epci_a,
+        certificate_a=certificate_a,
     )
 
 

@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from wagtail.models import Page
 
+from core.sources import is_official_url
 from curriculum.models import ModuleIndexPage, ModulePage
 from curriculum.services import site_setup
 from reminders.models import ReminderSettings, Timing
@@ -44,7 +45,7 @@ def assert_only_site_links(message) -> None:
     links = [link for body in bodies for link in links_in(body)]
     # Official services (caf.fr…) are fine; links to the site itself are not
     # built on any other address.
-    own = [link for link in links if not re.match(r"https://www\.[a-z-]+\.fr/", link)]
+    own = [link for link in links if not is_official_url(link)]
     assert own, message.body
     for link in own:
         assert link == SITE_URL or link.startswith(f"{SITE_URL}/"), link

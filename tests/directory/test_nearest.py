@@ -20,6 +20,7 @@ from directory.services import help_places_import
 from directory.standard import TIMEZONE
 from territories.models import Commune
 from tests.assessments.conftest import answers_for
+from tests.assessments.test_views import QUERY_CAPS
 from tests.directory import places
 from tests.directory.places import DEMO_CSV
 from tests.factories import LearnerProfileFactory, UserFactory
@@ -307,7 +308,7 @@ def test_query_count_does_not_grow_with_the_places(
 
     add_places(0, 1)
     learner_client.get(url)  # warm the site and content-type caches
-    with django_assert_max_num_queries(24 if page == "module" else 19) as one:
+    with django_assert_max_num_queries(QUERY_CAPS[page]) as one:
         response = learner_client.get(url)
     assert page_text(response).count("Ouvert — 24 h sur 24") == 1
     baseline = len(one)  # read now: each request resets the connection's log
