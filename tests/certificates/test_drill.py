@@ -126,7 +126,7 @@ def test_a_killed_worker_and_a_restarted_redis_lose_nothing_and_double_nothing(
     pending = IssuanceChunk.objects.filter(batch=batch, state=ChunkState.PENDING)
 
     redis = PrivateRedis().start()
-    sender = Celery()
+    sender = Celery(set_as_current=False)  # the project's app stays the current one
     # A chunk pending for 20 s is taken for lost (10 minutes in production).
     env = {"CELERY_BROKER_URL": redis.url, "CERTIFICATES_RESUME_AFTER": "20"}
     first = Worker(env=env)
