@@ -21,14 +21,19 @@ def reminders_dispatch(now: str | None = None) -> int:
 
 
 @shared_task(bind=True, acks_late=True)
-def reminders_send_due(self, now: str | None = None) -> int:
-    """`now` (ISO 8601) lets a drill or a catch-up run use a chosen clock. A sender
-    that spent its time budget hands over to a fresh one on the same queue rather
+def reminders_send_due(
+    self, now: str | None = None, share: int = 0, shares: int = 1
+) -> int:
+    """`now` (ISO 8601) lets a drill or a catch-up run use a chosen clock; `share`
+    of `shares` is this sender's part of the due rows. A sender that spent its time
+    budget hands over to a fresh one on the same queue, with the same share, rather
     than wait for the next tick."""
-    run = services.reminders_send_due(now=_moment(now))
+    run = services.reminders_send_due(now=_moment(now), share=(share, shares))
     if run.exhausted:
         queue = (self.request.delivery_info or {}).get("routing_key")
-        self.apply_async(args=[now], queue=queue)
+        self.apply_async(
+            args=[now], kwargs={"share": share, "shares": shares}, queue=queue
+        )
     return run.sent
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.services import journal_record
@@ -99,19 +100,25 @@ MARK_SENT_SQL = (
 BATCH_SIZE = 100
 
 
-def _due_batch_query(now: datetime):
-    return (
-        _due(now)
-        .select_related("deadline", "learner__reminder_settings")
-        .order_by("due_at")[:BATCH_SIZE]
-    )
+def _due_batch_query(now: datetime, share: tuple[int, int] = (0, 1)):
+    """`share` (index, count): only the rows whose id falls to this sender when the
+    due rows are dealt among `count` senders."""
+    index, count = share
+    rows = _due(now)
+    if count > 1:
+        rows = rows.annotate(share=F("id") % count).filter(share=index)
+    return rows.select_related("deadline", "learner__reminder_settings").order_by(
+        "due_at"
+    )[:BATCH_SIZE]
 
 
-def _due_batch(now: datetime, rules: dict[int, DeadlineRule]) -> list[ReminderDelivery]:
-    """The next due reminders (oldest first, served by the partial index
-    reminder_pending_due), in random order: two senders reading the same batch
-    rarely reach for the same row at the same time."""
-    batch = list(_due_batch_query(now))
+def _due_batch(
+    now: datetime, rules: dict[int, DeadlineRule], share: tuple[int, int] = (0, 1)
+) -> list[ReminderDelivery]:
+    """The next due reminders of this sender's share (oldest first, served by the
+    partial index reminder_pending_due), in random order: two senders reading the
+    same rows rarely reach for the same one at the same time."""
+    batch = list(_due_batch_query(now, share))
     for delivery in batch:
         rule = rules.get(delivery.deadline.rule_id)
         if rule is not None:
@@ -152,8 +159,8 @@ def reminders_dispatch(*, now: datetime | None = None) -> int:
     from ..tasks import reminders_send_due as sender
 
     count = django_settings.REMINDERS_SENDERS
-    for _ in range(count):
-        sender.delay(now.isoformat())
+    for index in range(count):
+        sender.delay(now.isoformat(), share=index, shares=count)
     return count
 
 
@@ -168,14 +175,17 @@ def reminders_send_due(
     now: datetime | None = None,
     budget: float | None = None,
     clock=time_module.monotonic,
+    share: tuple[int, int] = (0, 1),
 ) -> SendRun:
     """Send the reminders that are due, each exactly once, until none is due or the
     time budget (seconds, well inside the task's time limit) is spent.
 
     Each row is locked with SKIP LOCKED just before it is sent, so any number of
     senders share the work; the lock holds until the row is marked sent (see
-    mailer.py for the last step). A row that fails for any reason is recorded and
-    logged, and the others go on."""
+    mailer.py for the last step). Senders woken together are dealt the due rows
+    (`share`: index, count) so that they do not reach for the same ones; a sender
+    whose share is done helps with the rest (a share whose sender died included).
+    A row that fails for any reason is recorded and logged, and the others go on."""
     now = now or timezone.now()
     run = SendRun()
     if is_quiet_hour(now):
@@ -187,7 +197,13 @@ def reminders_send_due(
     rules = {rule.pk: rule for rule in DeadlineRule.objects.all()}
     try:
         with _commits_without_waiting_for_disk():
-            while not run.exhausted and (batch := _due_batch(now, rules)):
+            while not run.exhausted:
+                batch = _due_batch(now, rules, share)
+                if not batch and share != (0, 1):
+                    share = (0, 1)
+                    continue
+                if not batch:
+                    break
                 for delivery in batch:
                     outcome = _send(delivery, now=now, transport=transport, texts=texts)
                     if outcome is None:

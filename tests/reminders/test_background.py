@@ -263,6 +263,40 @@ def test_dispatch_wakes_one_sender_per_worker_process(due_rows, settings):
     assert reminders_dispatch(now=paris(date(2026, 12, 1), 10)) == 0  # nothing due
     assert mail.outbox == []
     assert reminders_dispatch(now=MORNING) == 3
+    assert len(mail.outbox) == 40
+    assert len({m.to[0] for m in mail.outbox}) == 40
+
+
+def test_senders_woken_together_are_dealt_different_reminders(due_rows):
+    """Two senders reading the same rows would reach for the same ones and lose
+    half their round trips to each other's locks."""
+    shares = [
+        {row.pk for row in services._due_batch_query(MORNING, (index, 3))}
+        for index in range(3)
+    ]
+    assert all(shares)
+    assert set.union(*shares) == {row.pk for row in due_rows}
+    assert sum(map(len, shares)) == 40  # no row in two shares
+
+
+def test_a_sender_whose_share_is_done_helps_with_the_rest(due_rows):
+    # Sender 1 of 2 was never woken (or died): sender 0 sends its share too.
+    run = reminders_send_due(now=MORNING, share=(0, 2))
+    assert run.sent == 40
+    assert len({m.to[0] for m in mail.outbox}) == 40
+
+
+def test_a_sender_hands_over_with_its_share(due_rows, settings, monkeypatch):
+    handed_over = []
+    monkeypatch.setattr(
+        tasks.reminders_send_due,
+        "apply_async",
+        lambda **options: handed_over.append(options),
+    )
+    settings.REMINDERS_SEND_BUDGET = 0.000001
+    tasks.reminders_send_due(MORNING.isoformat(), share=1, shares=2)
+    assert len(mail.outbox) == 1
+    assert handed_over[0]["kwargs"] == {"share": 1, "shares": 2}
 
 
 # The operators' page
