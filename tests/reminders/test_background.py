@@ -2,16 +2,20 @@
 and stop on a time budget, and one bad row that never stops the others."""
 
 import logging
+import smtplib
 from datetime import date, timedelta
 from itertools import count
 
+import psycopg
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg.pq import TransactionStatus
 
 from reminders import emails, services, tasks
+from reminders.mailer import BackendTransport
 from reminders.models import (
     ChunkState,
     DeadlineRule,
@@ -20,6 +24,7 @@ from reminders.models import (
     DeliveryStatus,
     PersonalDeadline,
     ReminderDelivery,
+    ReminderSettings,
 )
 from reminders.services import (
     deadlines_compute,
@@ -29,6 +34,7 @@ from reminders.services import (
     deadlines_sweep_resume,
     reminders_dispatch,
     reminders_send_due,
+    sending,
 )
 from tests.factories import LearnerProfileFactory
 
@@ -241,6 +247,60 @@ def test_poison_rows_fail_alone_and_every_good_row_goes_out(
     assert str(poisoned.pk) in logged[0].getMessage()
     unpublished_mail = next(m for m in mail.outbox if m.to == [rows[10].learner.email])
     assert "/modules/" not in unpublished_mail.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_sender_commits_each_reminder_on_its_own_in_two_round_trips(
+    due_rows, monkeypatch
+):
+    """Outside any transaction, as in a worker, the sender's connection stays in a
+    transaction between reminders: each outcome is still committed on its own, and
+    the connection is left as it was found."""
+    rows = list(due_rows)
+    ReminderSettings.objects.update_or_create(
+        learner=rows[0].learner, defaults={"enabled": False}
+    )
+    real_message = sending.reminder_message
+
+    def reminder_message(delivery, **kwargs):
+        if delivery.pk == rows[1].pk:
+            raise ValueError("gabarit cassé")
+        return real_message(delivery, **kwargs)
+
+    monkeypatch.setattr(sending, "reminder_message", reminder_message)
+    real_finish = BackendTransport.finish
+
+    def finish(transport):
+        if transport.pending.to == [rows[2].learner.email]:
+            raise smtplib.SMTPServerDisconnected("coupure")
+        real_finish(transport)
+
+    monkeypatch.setattr(BackendTransport, "finish", finish)
+    round_trips = count()
+    real_wait = psycopg.Connection.wait
+
+    def wait(self, *args, **kwargs):
+        next(round_trips)
+        return real_wait(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "wait", wait)
+
+    run = reminders_send_due(now=MORNING)
+    waits = next(round_trips)
+    monkeypatch.undo()
+
+    assert (run.sent, run.cancelled, run.deferred, run.failed) == (37, 1, 1, 1)
+    assert connection.get_autocommit()
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    states = dict(ReminderDelivery.objects.values_list("pk", "status"))
+    assert states[rows[0].pk] == DeliveryStatus.CANCELLED
+    assert states[rows[1].pk] == DeliveryStatus.FAILED
+    assert states[rows[2].pk] == DeliveryStatus.PENDING
+    assert ReminderDelivery.objects.get(pk=rows[2].pk).due_at > MORNING
+    assert list(states.values()).count(DeliveryStatus.SENT) == 37
+    assert len(mail.outbox) == 37
+    # A lock, then the mark with its commit: two per reminder, and a few per run.
+    assert waits <= 2 * 40 + 15, waits
 
 
 def test_a_sender_stops_on_its_time_budget_and_hands_over(due_rows, settings):
