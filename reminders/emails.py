@@ -1,11 +1,13 @@
 import re
 import secrets
 from dataclasses import dataclass
+from email.policy import compat32
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import forbid_multi_line_headers
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -77,6 +79,9 @@ def _reminder_email(
 # Longer lines must be encoded (RFC 5321 §4.5.3.1.6): Django then picks
 # quoted-printable, which a plain fill-in cannot follow.
 LONGEST_LINE = 998
+# What the MIME generator does to headers and line endings with linesep="\r\n".
+CRLF_HEADERS = compat32.clone(linesep="\r\n")
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -104,6 +109,22 @@ class ReminderTexts:
         self.html_name, self.html_link = f"{prefix}prenomhtml", f"{prefix}lienhtml"
         self.name, self.link = f"{prefix}prenom", f"{prefix}lien"
         self.address, self.pk = f"{prefix}adresse@exemple.invalid", f"{prefix}numero"
+        # The parts' stand-ins are not plain ASCII, so that Django picks 8bit.
+        self.subject_mark = f"{prefix}sujet"
+        self.text_mark, self.html_mark = f"{prefix}texteé", f"{prefix}htmlé"
+        self.subject_line = f"Subject: {self.subject_mark}\r\n".encode()
+        self.text_part, self.html_part = (
+            self.text_mark.encode(),
+            self.html_mark.encode(),
+        )
+        self.frame_marks = re.compile(
+            b"|".join(
+                re.escape(m)
+                for m in (self.subject_line, self.text_part, self.html_part)
+            )
+        )
+        self.frame: bytes | None = None
+        self.boundary = ""
         in_texts = (self.html_name, self.html_link, self.name, self.link)
         self.marks = re.compile("|".join(in_texts))
         self.mime_marks = re.compile(
@@ -152,27 +173,53 @@ class ReminderTexts:
         return self.rendered[key]
 
     def _mime(self, subject: str, text: str, html: str) -> bytes | None:
-        """The message with stand-ins, or None unless both parts are plain 8-bit
-        text in which every stand-in comes out as it went in."""
+        """The message with stand-ins for the learner, byte for byte as Django would
+        build it, or None where Django must build it itself: a part in plain ASCII
+        (7bit), with a line too long for 8bit (quoted-printable), or holding the
+        boundary. The frame is built once per run; each text only folds its subject
+        and puts its parts in with CRLF line endings, as the generator would."""
+        if self.frame is None:
+            self.frame, self.boundary = self._frame()
+        parts = (text, html)
+        if not self.frame or any(
+            part.isascii()
+            or self.boundary in part
+            or max(map(len, part.encode().splitlines()), default=0) > LONGEST_LINE
+            for part in parts
+        ):
+            return None
+        _, value = forbid_multi_line_headers("Subject", subject, "utf-8")
+        filled = {
+            self.subject_line: CRLF_HEADERS.fold_binary("Subject", value),
+            self.text_part: LINE_END.sub("\r\n", text).encode(),
+            self.html_part: LINE_END.sub("\r\n", html).encode(),
+        }
+        return self.frame_marks.sub(lambda found: filled[found.group()], self.frame)
+
+    def _frame(self) -> tuple[bytes, str]:
+        """Django's MIME form of a reminder with stand-ins everywhere (empty when a
+        stand-in does not come out as it went in), and its boundary."""
         mime = (
             _reminder_email(
                 pk=self.pk,
                 to=self.address,
-                subject=subject,
-                text=text,
-                html=html,
+                subject=self.subject_mark,
+                text=self.text_mark,
+                html=self.html_mark,
                 unsubscribe=self.link,
             )
             .message()
             .as_bytes(linesep="\r\n")
         )
-        expected = len(self.marks.findall(text + html)) + 3  # To, id, unsubscribe
-        if (
-            mime.count(b"Content-Transfer-Encoding: 8bit") != 2
-            or len(self.mime_marks.findall(mime)) != expected
-        ):
-            return None
-        return mime
+        boundary = re.search(rb'boundary="([^"]+)"', mime)[1].decode()
+        found = self.frame_marks.findall(mime) + self.mime_marks.findall(mime)
+        # The parts, the subject, and the learner's address, id and link, once each.
+        expected = [self.subject_line, self.text_part, self.html_part]
+        expected += [m.encode() for m in (self.address, self.pk, self.link)]
+        eight_bit = mime.count(b"Content-Transfer-Encoding: 8bit") == 2
+        if not eight_bit or sorted(found) != sorted(expected):
+            return b"", boundary
+        return mime, boundary
 
     def fill(self, delivery: ReminderDelivery, unsubscribe: str) -> ReminderEmail:
         """This learner's reminder."""

@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
@@ -7,7 +8,13 @@ from django.core import mail
 
 from reminders import tasks
 from reminders.emails import ReminderTexts, reminder_message, unsubscribe_url
-from reminders.models import DeliveryStatus, ReminderDelivery, ReminderSettings, Timing
+from reminders.models import (
+    DeadlineRule,
+    DeliveryStatus,
+    ReminderDelivery,
+    ReminderSettings,
+    Timing,
+)
 from reminders.services import deadlines_compute, reminders_send_due
 from tests.factories import LearnerProfileFactory
 
@@ -90,10 +97,31 @@ def parts(message) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(due, learner):
+def subject_line(data: bytes) -> bytes:
+    return re.search(rb"^Subject: .*?\r\n(?! )", data, re.MULTILINE | re.DOTALL)[0]
+
+
+def body(data: bytes) -> bytes:
+    boundary = re.search(rb'boundary="([^"]+)"', data)[1]
+    return data.split(b"\r\n\r\n", 1)[1].replace(boundary, b"BOUNDARY")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Renvoyer le formulaire",
+        # Non-ASCII and long: the subject is encoded, then folded over lines.
+        "Déclarer ses revenus à l'administration fiscale pour la première fois, "
+        "même sans revenu, même en apprentissage",
+    ],
+)
+def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(
+    due, learner, title
+):
     """Over SMTP a reminder goes out as the MIME form shared by every learner who
     gets the same text, filled in: it must read exactly as the message Django
     builds for this learner alone."""
+    DeadlineRule.objects.update(title=title)
     other = LearnerProfileFactory(
         birth_date=date(2009, 3, 10), user__first_name="Zoé & <Léa> =?utf-8?"
     ).user
@@ -111,7 +139,14 @@ def test_the_shared_form_sent_over_smtp_reads_as_the_message_built_alone(due, le
         for header in ("Subject", "From", "To", "Message-ID", "List-Unsubscribe"):
             assert shared[header].strip() == alone[header].strip()
         assert shared["To"] == delivery.learner.email
+        assert title in shared["Subject"]
         assert parts(shared) == parts(alone)
+        # The subject as folded and the parts byte for byte (the boundary aside,
+        # which Django draws at random).
+        built = message.message().as_bytes(linesep="\r\n")
+        assert subject_line(message.as_bytes()) == subject_line(built)
+        assert (b"\r\n " in subject_line(built)) == (len(title) > 60)  # folded
+        assert body(message.as_bytes()) == body(built)
     assert "Bonjour Zoé & <Léa> =?utf-8?," in message.body
 
 
