@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 
 # A BitstringStatusList holds at least 131,072 entries (16 KiB), so that an index
 # says nothing about the holder; indexes are drawn at random.
@@ -11,9 +12,19 @@ STATUS_LIST_SIZE = 131_072
 
 def _holder_withdrawn(collector, field, sub_objs, using):
     """The holder deleted their account: the certificate stays, as a tombstone that
-    still verifies ("holder withdrawn"), without their name (the PDF goes)."""
+    still verifies by its code ("holder withdrawn"), without their name. The PDF
+    goes, and so does the stored credential: it carries a salted hash of their
+    e-mail address, with the salt, which would still tell the certificate was theirs
+    to anyone who knows the address (the badge they downloaded still verifies on its
+    own: signature and status list)."""
     collector.add_field_update(field, None, sub_objs)
     collector.add_field_update(Certificate._meta.get_field("pdf"), b"", sub_objs)
+    # An expression: the collector keys its updates by value, and a dict is not
+    # hashable.
+    empty = Cast(models.Value("{}"), models.JSONField())
+    collector.add_field_update(
+        Certificate._meta.get_field("credential"), empty, sub_objs
+    )
 
 
 class CertificateStatus(models.TextChoices):

@@ -24,6 +24,7 @@ from accounts.services import (
     role_invite,
 )
 from assessments.models import ServedQuestion, Visit
+from certificates.verification import State, certificate_verify
 from core.models import JournalEntry
 from reminders.models import DeliveryStatus, ReminderDelivery
 from tests.factories import EPCIFactory, RoleMembershipFactory, UserFactory
@@ -404,6 +405,7 @@ def test_a_certified_learner_leaves_only_an_anonymous_certificate(
     client, zelie, maelys, superuser, delete
 ):
     certificate = certified(zelie)
+    (identity,) = certificate.credential["credentialSubject"]["identifier"]
     user = zelie.user
     assert user.in_person_validations.count() >= 2
     assert user.passports.count() == 1
@@ -431,7 +433,9 @@ def test_a_certified_learner_leaves_only_an_anonymous_certificate(
     assert delete(client, user, superuser).status_code == 302
 
     assert not get_user_model().objects.filter(pk=user.pk).exists()
-    assert tables_mentioning(*_needles(zelie)) == {}
+    # Not even the salted hash of her address the signed badge carries: with the
+    # salt beside it, whoever knows her address could tell the certificate was hers.
+    assert tables_mentioning(*_needles(zelie), identity["identityHash"]) == {}
     assert {
         key: count
         for key, count in rows_linked_to(user).items()
@@ -441,6 +445,7 @@ def test_a_certified_learner_leaves_only_an_anonymous_certificate(
     certificate.refresh_from_db()
     assert certificate.learner is None
     assert bytes(certificate.pdf) == b""
+    assert certificate_verify(typed=certificate.code).state == State.VALID
     # The register keeps its line, linked to nothing.
     assert Visit.objects.count() == visits
     assert not Visit.objects.filter(passport__isnull=False).exists()
