@@ -217,6 +217,12 @@ def test_the_download_holds_her_certificate_and_in_person_validations(client, ze
     (passport,) = in_person["passeports"]
     assert passport["lieu"] == "PIJ du Perche"
     assert passport["par"] == "Karim"
+    # The register's line of that session is linked to her passport: shown too.
+    line = passport["ligne_du_registre_d_accueil"]
+    assert (line["motif"], line["commune"]) == (
+        "Validation Majorité prête",
+        "Nogent-le-Rotrou",
+    )
     actions = {entry["action"] for entry in data["journal"]}
     assert {
         "assessments.learner_record_opened",
