@@ -12,19 +12,22 @@ STATUS_LIST_SIZE = 131_072
 
 def _holder_withdrawn(collector, field, sub_objs, using):
     """The holder deleted their account: the certificate stays, as a tombstone that
-    still verifies by its code ("holder withdrawn"), without their name. The PDF
-    goes, and so does the stored credential: it carries a salted hash of their
-    e-mail address, with the salt, which would still tell the certificate was theirs
-    to anyone who knows the address (the badge they downloaded still verifies on its
-    own: signature and status list)."""
-    collector.add_field_update(field, None, sub_objs)
-    collector.add_field_update(Certificate._meta.get_field("pdf"), b"", sub_objs)
-    # An expression: the collector keys its updates by value, and a dict is not
-    # hashable.
-    empty = Cast(models.Value("{}"), models.JSONField())
-    collector.add_field_update(
-        Certificate._meta.get_field("credential"), empty, sub_objs
-    )
+    still verifies by its code ("holder withdrawn", or revoked on its date), with
+    nothing of them. Their name goes, the PDF, a revocation's reason (written freely
+    by the coordination, it may name them), and the stored credential: it carries a
+    salted hash of their e-mail address with the salt, which would still tell the
+    certificate was theirs to anyone who knows the address (the badge they
+    downloaded still verifies on its own: signature and status list)."""
+    # The collector keys its updates by value: the empty JSON object goes as an
+    # expression, a dict not being hashable.
+    empty_json = Cast(models.Value("{}"), models.JSONField())
+    for name, value in (
+        (field.name, None),
+        ("pdf", b""),
+        ("revocation_reason", ""),
+        ("credential", empty_json),
+    ):
+        collector.add_field_update(Certificate._meta.get_field(name), value, sub_objs)
 
 
 class CertificateStatus(models.TextChoices):
