@@ -204,7 +204,9 @@ def test_my_data_pages_need_a_login(client, name):
     assert response["Location"].startswith(reverse("account_login"))
 
 
-def test_the_download_holds_her_certificate_and_in_person_validations(client, zelie):
+def test_the_download_holds_her_certificate_and_in_person_validations(
+    client, zelie, django_assert_max_num_queries
+):
     certificate = certified(zelie)
     data = json.loads(client.get(reverse("accounts:my-data-download")).content)
     (issued,) = data["attestations"]
@@ -231,6 +233,8 @@ def test_the_download_holds_her_certificate_and_in_person_validations(client, ze
         "certificates.certificate_issued",
     } <= actions
 
-    text = page_text(client.get(reverse("accounts:my-data-view")))
+    # As many queries as for a learner without them.
+    with django_assert_max_num_queries(34):
+        text = page_text(client.get(reverse("accounts:my-data-view")))
     for expected in (certificate.code, "PIJ du Perche", "Mauvaise compétence."):
         assert expected in text, expected
