@@ -104,10 +104,6 @@ NOT_EXPORTED: dict[str, str] = {
     "wagtailcore.pagelogentry": STAFF_TOOL,
     "wagtaildocs.document": STAFF_TOOL,
     "wagtailimages.image": STAFF_TOOL,
-    "assessments.visit": "le registre d'accueil d'un lieu d'aide est anonyme : ni "
-    "nom ni compte, seulement le motif, la commune, la tranche d'âge et la durée ; "
-    "une ligne écrite lors d'une validation n'est plus reliée à rien quand le compte "
-    "est supprimé",
     "certificates.issuancebatch": "un lot d'attestations lancé par la "
     "coordination : il ne garde que le compte de l'équipe qui l'a lancé, rien sur "
     "les jeunes",

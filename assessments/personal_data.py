@@ -4,7 +4,14 @@ from django.db.models import Prefetch
 
 from accounts.personal_data import Section, section_register
 
-from .models import Attainment, Attempt, InPersonValidation, Passport, ServedQuestion
+from .models import (
+    Attainment,
+    Attempt,
+    InPersonValidation,
+    Passport,
+    ServedQuestion,
+    Visit,
+)
 
 
 def _quiz(user) -> list:
@@ -68,7 +75,7 @@ def _in_person(user) -> dict:
     )
     passports = (
         Passport.objects.filter(learner=user)
-        .select_related("redeemed_by", "place")
+        .select_related("redeemed_by", "place", "visit__commune")
         .order_by("created_at")
     )
     return {
@@ -97,9 +104,24 @@ def _in_person(user) -> dict:
                 "par": p.redeemed_by.first_name if p.redeemed_by else None,
                 "lieu": p.place.nom if p.place else None,
                 "dossier_ouvert_jusqu_au": p.access_until,
+                "ligne_du_registre_d_accueil": _visit(p.visit)
+                if hasattr(p, "visit")
+                else None,
             }
             for p in passports
         ],
+    }
+
+
+def _visit(visit: Visit) -> dict:
+    """The register's line for a validation session: anonymous in the register,
+    but linked to the learner's passport until the account goes."""
+    return {
+        "le": visit.visited_at,
+        "motif": visit.get_purpose_display(),
+        "commune": visit.commune.name if visit.commune else None,
+        "tranche_d_âge": visit.get_age_band_display(),
+        "durée_en_minutes": visit.minutes,
     }
 
 
@@ -133,11 +155,13 @@ def register() -> None:
             title="Tes validations en personne",
             intro="Les compétences qu'un·e informateur·rice t'a vu faire (et les "
             "retraits, avec leur raison), et chaque code de passeport : quand tu "
-            "l'as demandé, qui l'a utilisé pour ouvrir ton dossier, où.",
+            "l'as demandé, qui l'a utilisé pour ouvrir ton dossier, où, et la ligne "
+            "que le lieu a notée dans son registre d'accueil (sans ton nom).",
             models=(
                 "assessments.inpersonvalidation",
                 "assessments.validationwithdrawal",
                 "assessments.passport",
+                "assessments.visit",
             ),
             read=_in_person,
         )

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 
 # A BitstringStatusList holds at least 131,072 entries (16 KiB), so that an index
 # says nothing about the holder; indexes are drawn at random.
@@ -11,9 +12,22 @@ STATUS_LIST_SIZE = 131_072
 
 def _holder_withdrawn(collector, field, sub_objs, using):
     """The holder deleted their account: the certificate stays, as a tombstone that
-    still verifies ("holder withdrawn"), without their name (the PDF goes)."""
-    collector.add_field_update(field, None, sub_objs)
-    collector.add_field_update(Certificate._meta.get_field("pdf"), b"", sub_objs)
+    still verifies by its code ("holder withdrawn", or revoked on its date), with
+    nothing of them. Their name goes, the PDF, a revocation's reason (written freely
+    by the coordination, it may name them), and the stored credential: it carries a
+    salted hash of their e-mail address with the salt, which would still tell the
+    certificate was theirs to anyone who knows the address (the badge they
+    downloaded still verifies on its own: signature and status list)."""
+    # The collector keys its updates by value: the empty JSON object goes as an
+    # expression, a dict not being hashable.
+    empty_json = Cast(models.Value("{}"), models.JSONField())
+    for name, value in (
+        (field.name, None),
+        ("pdf", b""),
+        ("revocation_reason", ""),
+        ("credential", empty_json),
+    ):
+        collector.add_field_update(Certificate._meta.get_field(name), value, sub_objs)
 
 
 class CertificateStatus(models.TextChoices):

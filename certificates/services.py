@@ -211,7 +211,7 @@ def certificate_revoke(
     *, certificate_id, actor, reason: str, now: datetime | None = None
 ) -> Certificate:
     """Revoke, by a coordinator of the certificate's EPCI (or a superuser), with a
-    reason kept in the journal and told to the learner, never published."""
+    reason kept on the certificate and told to the learner, never published."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -250,7 +250,9 @@ def certificate_revoke(
             actor=actor,
             action="certificates.certificate_revoked",
             target=certificate,
-            details={"reason": reason, "epci": certificate.epci.siren},
+            # Not the reason: free text that may name the holder, and the journal
+            # outlives their account (the certificate forgets it with the account).
+            details={"epci": certificate.epci.siren},
         )
         if certificate.learner is not None:
             transaction.on_commit(

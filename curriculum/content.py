@@ -21,6 +21,7 @@ TERMS_VERSION = "1.1"
 SHIPPED_BEFORE = {
     "confidentialite": {
         "7db95ea4e9656571cb5759002b4a093b66c51ca5e7edb8dfd8bdfcc2196c2036",
+        "7248fe164e5cb5ee8d99cf4745cea91eab5574854768cc273600b166c1b59d7a",
     },
 }
 

@@ -14,7 +14,10 @@ from accounts.models import User
 from accounts.selectors import terms_current
 from accounts.services import learner_onboard
 from assessments import services as assessments
+from certificates.models import Certificate
+from certificates.services import certificate_issue
 from curriculum.models import ModulePage
+from curriculum.selectors import framework_current
 from reminders import services as reminders
 from reminders.models import (
     Concern,
@@ -23,8 +26,9 @@ from reminders.models import (
     PersonalDeadline,
     ReminderDelivery,
 )
-from territories.models import Commune
+from territories.models import Commune, Pilot
 from tests.assessments.conftest import MODULE_SLUG, answers_for
+from tests.assessments.informers import help_place, informer_at
 from tests.factories import UserFactory
 
 
@@ -89,6 +93,50 @@ def learner_with_everything(
     if client is not None:
         client.force_login(user)
     return Person(user, email, first_name, birth_date)
+
+
+def certified(person: Person) -> Certificate:
+    """Takes `person` the rest of the way, through the real services: every other
+    quiz passed, her record opened with a passport at a help place of her EPCI, the
+    in-person competencies validated there (one withdrawn by mistake, then validated
+    again, which also writes a line of the place's register), the pilot running: her
+    certificate is issued."""
+    user = person.user
+    for module in ModulePage.objects.live().exclude(slug=MODULE_SLUG):
+        attempt = assessments.attempt_start(learner=user, module=module)
+        assessments.attempt_submit(
+            attempt_id=attempt.pk, learner=user, data=answers_for(attempt, right=True)
+        )
+    epci = user.learner_profile.commune.epci
+    place = help_place("PIJ du Perche", epci=epci)
+    informer = informer_at(place).user
+    _, code = assessments.passport_issue(learner=user)
+    passport = assessments.passport_redeem(informer=informer, code=code, place=place)
+    in_person = framework_current().competencies.filter(requires_in_person=True)
+    assert in_person.exists()
+    for competency in in_person:
+        validation = assessments.validation_record(
+            informer=informer,
+            passport_id=passport.pk,
+            competency_id=competency.pk,
+            note=f"{person.first_name} l'a fait seule, devant moi.",
+        )
+    assessments.validation_withdraw(
+        actor=informer, validation_id=validation.pk, reason="Mauvaise compétence."
+    )
+    assessments.validation_record(
+        informer=informer,
+        passport_id=passport.pk,
+        competency_id=validation.competency_id,
+        note="Refaite devant moi.",
+    )
+    today = timezone.localdate()
+    Pilot.objects.create(
+        epci=epci, name="Expérimentation", starts_on=today - timedelta(days=30)
+    )
+    certificate = certificate_issue(learner_id=user.pk).certificate
+    assert certificate is not None
+    return certificate
 
 
 def admin_history_about(user: User, admin: User) -> None:

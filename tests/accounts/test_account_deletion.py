@@ -23,12 +23,14 @@ from accounts.services import (
     role_invitation_accept,
     role_invite,
 )
+from assessments.models import ServedQuestion, Visit
+from certificates.verification import State, certificate_verify
 from core.models import JournalEntry
 from reminders.models import DeliveryStatus, ReminderDelivery
 from tests.factories import EPCIFactory, RoleMembershipFactory, UserFactory
 from tests.helpers import page_text
 
-from .people import admin_history_about
+from .people import admin_history_about, certified
 from .test_personal_data import models_holding_data_about_a_user
 
 pytestmark = pytest.mark.django_db
@@ -374,3 +376,82 @@ def test_other_roles_and_revoked_coordinators_do_not_hold_an_account(superuser):
     for user in (informer, former):
         account_delete(user=user, actor=superuser, reason=DeletionReason.STAFF)
     assert not get_user_model().objects.filter(pk__in=[informer.pk, former.pk]).exists()
+
+
+def _delete_in_djangos_admin(client, user, superuser):
+    client.force_login(superuser)
+    url = reverse("admin:accounts_user_delete", args=[user.pk])
+    assert client.get(url).status_code == 200  # nothing said to block it
+    return client.post(url, {"post": "yes"})
+
+
+def _delete_in_the_cms(client, user, superuser):
+    client.force_login(superuser)
+    url = reverse("wagtailusers_users:delete", args=[user.pk])
+    assert client.get(url).status_code == 200
+    return client.post(url)
+
+
+def _delete_herself(client, user, superuser):
+    return client.post(DELETE, {"confirmation": "supprimer"})
+
+
+@pytest.mark.parametrize(
+    "delete",
+    [_delete_herself, _delete_in_djangos_admin, _delete_in_the_cms],
+    ids=["herself", "django-admin", "cms"],
+)
+def test_a_certified_learner_leaves_only_an_anonymous_certificate(
+    client, zelie, maelys, superuser, delete
+):
+    certificate = certified(zelie)
+    (identity,) = certificate.credential["credentialSubject"]["identifier"]
+    user = zelie.user
+    assert user.in_person_validations.count() >= 2
+    assert user.passports.count() == 1
+    visits = Visit.objects.count()
+    assert Visit.objects.filter(passport__learner=user).count() == 1
+    assert tables_mentioning(*_needles(zelie))
+
+    # What goes with her, and what of the others' must stay.
+    gone = {
+        "assessments.attempt": user.attempts.count(),
+        "assessments.servedquestion": ServedQuestion.objects.filter(
+            attempt__learner=user
+        ).count(),
+        "assessments.attainment": user.attainments.count(),
+        "assessments.passport": 1,
+        "assessments.inpersonvalidation": user.in_person_validations.count(),
+        "assessments.validationwithdrawal": 1,
+        "assessments.visit": 0,
+        "certificates.certificate": 0,
+        "accounts.rolemembership": 0,
+        "directory.helpplace": 0,
+    }
+    before = row_counts()
+
+    assert delete(client, user, superuser).status_code == 302
+
+    assert not get_user_model().objects.filter(pk=user.pk).exists()
+    # Not even the salted hash of her address the signed badge carries: with the
+    # salt beside it, whoever knows her address could tell the certificate was hers.
+    assert tables_mentioning(*_needles(zelie), identity["identityHash"]) == {}
+    assert {
+        key: count
+        for key, count in rows_linked_to(user).items()
+        if count and key != "core.journalentry.actor"
+    } == {}
+    # The certificate stays as a tombstone that still verifies, without her.
+    certificate.refresh_from_db()
+    assert certificate.learner is None
+    assert bytes(certificate.pdf) == b""
+    assert certificate_verify(typed=certificate.code).state == State.VALID
+    # The register keeps its line, linked to nothing.
+    assert Visit.objects.count() == visits
+    assert not Visit.objects.filter(passport__isnull=False).exists()
+    # Everyone else's rows are all there (the informer's, Maëlys's).
+    after = row_counts()
+    assert {label: after[label] for label in gone} == {
+        label: before[label] - count for label, count in gone.items()
+    }
+    assert tables_mentioning(*_needles(maelys))

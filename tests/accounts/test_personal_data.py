@@ -15,6 +15,8 @@ from reminders.models import ReminderSettings
 from tests.factories import UserFactory
 from tests.helpers import page_text
 
+from .people import certified
+
 pytestmark = pytest.mark.django_db
 
 ISO_PARIS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+0[12]:00"
@@ -200,3 +202,39 @@ def test_my_data_pages_need_a_login(client, name):
     response = client.get(reverse(f"accounts:{name}"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_download_holds_her_certificate_and_in_person_validations(
+    client, zelie, django_assert_max_num_queries
+):
+    certificate = certified(zelie)
+    data = json.loads(client.get(reverse("accounts:my-data-download")).content)
+    (issued,) = data["attestations"]
+    assert (issued["code"], issued["état"]) == (certificate.code, "valide")
+    in_person = data["validations_en_personne"]
+    withdrawn = [v for v in in_person["validations"] if v["retirée_le"]]
+    assert [v["raison_du_retrait"] for v in withdrawn] == ["Mauvaise compétence."]
+    assert len(in_person["validations"]) >= 2
+    assert {v["par"] for v in in_person["validations"]} == {"Karim"}
+    (passport,) = in_person["passeports"]
+    assert passport["lieu"] == "PIJ du Perche"
+    assert passport["par"] == "Karim"
+    # The register's line of that session is linked to her passport: shown too.
+    line = passport["ligne_du_registre_d_accueil"]
+    assert (line["motif"], line["commune"]) == (
+        "Validation Majorité prête",
+        "Nogent-le-Rotrou",
+    )
+    actions = {entry["action"] for entry in data["journal"]}
+    assert {
+        "assessments.learner_record_opened",
+        "assessments.competency_validated",
+        "assessments.validation_withdrawn",
+        "certificates.certificate_issued",
+    } <= actions
+
+    # As many queries as for a learner without them.
+    with django_assert_max_num_queries(34):
+        text = page_text(client.get(reverse("accounts:my-data-view")))
+    for expected in (certificate.code, "PIJ du Perche", "Mauvaise compétence."):
+        assert expected in text, expected

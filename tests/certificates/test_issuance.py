@@ -2,6 +2,7 @@
 signed credential with it; the e-mail; batches, the sweep and their progress."""
 
 import io
+import json
 import threading
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from certificates.models import (
 )
 from certificates.selectors import issuance_batch_progress_for_user
 from certificates.signing import proof_verify
+from certificates.verification import credential_check
 from core.models import JournalEntry
 from tests.factories import EPCIFactory, UserFactory
 
@@ -243,13 +245,19 @@ def test_a_deleted_account_leaves_a_tombstone_that_still_verifies(ready_learner)
     from accounts.services import DeletionReason, account_delete
 
     certificate = services.certificate_issue(learner_id=ready_learner.pk).certificate
+    downloaded = certificate.credential
     account_delete(
         user=ready_learner, actor=ready_learner, reason=DeletionReason.OWN_REQUEST
     )
     certificate.refresh_from_db()
     assert certificate.learner is None
     assert bytes(certificate.pdf) == b""
-    proof_verify(certificate.credential, resolve=key_resolve)
+    # Nothing left of the holder's e-mail (the credential held its salted hash)...
+    assert certificate.credential == {}
+    # ...yet the badge she downloaded still verifies, and is still valid.
+    proof_verify(downloaded, resolve=key_resolve)
+    checks = credential_check(text=json.dumps(downloaded))
+    assert all(check.ok for check in checks), checks
 
 
 def test_staff_accounts_are_never_certified(framework, epci):

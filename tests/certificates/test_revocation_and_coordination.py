@@ -6,10 +6,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Role
+from accounts.services import DeletionReason, account_delete
 from certificates import services
 from certificates.errors import CertificatesError
 from certificates.models import BatchTrigger, CertificateStatus
+from certificates.verification import State, certificate_verify
 from core.models import JournalEntry
+from tests.accounts.test_account_deletion import tables_mentioning
 from tests.factories import RoleMembershipFactory, UserFactory, content_editor
 from tests.helpers import page_text
 
@@ -37,10 +40,28 @@ def test_the_coordinator_revokes_with_a_reason(
     assert certificate.revocation_reason == "Attestation obtenue par un autre jeune."
     entry = JournalEntry.objects.get(action="certificates.certificate_revoked")
     assert entry.actor == coordinator
-    assert entry.details["reason"] == "Attestation obtenue par un autre jeune."
+    # Not the reason: free text that may name the holder, and the journal outlives
+    # the account (the reason stays on the certificate, which forgets it then).
+    assert entry.details == {"epci": epci.siren}
     (message,) = mail.outbox
     assert message.to == [ready_learner.email]
     assert "Attestation obtenue par un autre jeune." in message.body
+
+
+def test_the_reason_goes_with_the_holders_account(certificate, epci, ready_learner):
+    services.certificate_revoke(
+        certificate_id=certificate.pk,
+        actor=coordinator_of(epci),
+        reason="Camille Durand a fait passer les quiz par son frère.",
+    )
+    account_delete(
+        user=ready_learner, actor=ready_learner, reason=DeletionReason.OWN_REQUEST
+    )
+    assert tables_mentioning("Camille Durand a fait passer") == {}
+    # The tombstone still says it was revoked, and when.
+    certificate.refresh_from_db()
+    assert certificate.is_revoked and certificate.revoked_at is not None
+    assert certificate_verify(typed=certificate.code).state == State.REVOKED
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 1001])

@@ -119,6 +119,32 @@ def test_cms_refuses_to_edit_a_published_framework(client, curriculum):
     edit_url = f"/cms/snippets/curriculum/framework/edit/{curriculum.pk}/"
     response = client.get(edit_url)
     assert response.status_code in (302, 403)
+    # A forged post changes neither the threshold nor the cooldown nor the list.
+    curriculum.refresh_from_db()
+    before = (
+        curriculum.mastery_threshold,
+        curriculum.quiz_cooldown_minutes,
+        set(curriculum.competencies.values_list("pk", flat=True)),
+    )
+    response = client.post(
+        edit_url,
+        {
+            "name": curriculum.name,
+            "version": curriculum.version,
+            "competencies": list(before[2])[:1],
+            "mastery_threshold": "0.5",
+            "questions_per_competency": "1",
+            "quiz_cooldown_minutes": "0",
+            "attempt_time_limit_minutes": "120",
+        },
+    )
+    assert response.status_code in (302, 403)
+    curriculum.refresh_from_db()
+    assert (
+        curriculum.mastery_threshold,
+        curriculum.quiz_cooldown_minutes,
+        set(curriculum.competencies.values_list("pk", flat=True)),
+    ) == before
     draft = Framework.objects.create(version=2)
     assert (
         client.get(f"/cms/snippets/curriculum/framework/edit/{draft.pk}/").status_code

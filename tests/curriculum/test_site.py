@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from wagtail.models import Page, Site
 
+from accounts import personal_data
 from accounts.models import TermsVersion
 from curriculum.content import TERMS_VERSION, legal_page_body, terms_summary
 from curriculum.models import HomePage, LegalPage
@@ -145,3 +146,42 @@ def test_the_privacy_notice_says_what_is_kept_and_for_how_long():
     assert settings.INACTIVE_ACCOUNT_NOTICE_DAYS == 30
     assert "Trente jours avant" in notice
     assert "deux ans" in terms_summary() and "trente jours" in terms_summary()
+
+
+# Where the privacy notice speaks of each part of "Mes données" (the export's
+# sections): a new section fails the test below until the notice tells of it.
+NOTICE_OF_SECTION = {
+    "compte": "<strong>Ton compte</strong>",
+    "adresses_email": "ton adresse e-mail (et si tu l'as confirmée)",
+    "profil": "<strong>Ton profil</strong>",
+    "conditions_acceptées": "la version des conditions d'utilisation",
+    "rôles": "tes rôles, tes lieux d'accueil",
+    "invitations_reçues": "les invitations à un rôle",
+    "quiz": "<strong>Tes quiz</strong>",
+    "compétences_acquises": "les compétences que tu as acquises",
+    "validations_en_personne": "<strong>Tes validations en personne</strong>",
+    "attestations": "<strong>Ton attestation</strong>",
+    "réglages_des_rappels": "tes réglages de rappels",
+    "dates_indiquées": "les dates que tu choisis d'indiquer",
+    "échéances": "tes échéances",
+    "rappels_par_email": "<strong>Tes rappels par e-mail</strong>",
+    "journal": "<strong>Le journal</strong>",
+}
+
+
+def test_the_privacy_notice_tells_of_every_part_of_my_data():
+    notice = legal_page_body("confidentialite")
+    assert set(NOTICE_OF_SECTION) == {s.key for s in personal_data.sections()}
+    for key, words in NOTICE_OF_SECTION.items():
+        assert words in notice, key
+    # What others see: the informer (with the passport), the territory's
+    # coordination, whoever checks a certificate; what a deletion leaves.
+    for told in (
+        "famille dépend de la MSA",
+        "quand tu lui montres ton code de passeport, et pendant deux heures au plus",
+        "La coordination de ton territoire voit le prénom",
+        "code ou le QR code de ton attestation",
+        "registre d'accueil",
+        "reste vérifiable par son code, sans ton prénom ni ton adresse",
+    ):
+        assert told in notice, told
