@@ -17,6 +17,7 @@ from .planning import (
 from .sending import (
     SendRun,
     _due_batch,
+    _due_batch_ids,
     _due_batch_query,
     is_quiet_hour,
     reminder_delivery_retry,
@@ -29,6 +30,7 @@ __all__ = [
     "ComputeCounts",
     "SendRun",
     "_due_batch",
+    "_due_batch_ids",
     "_due_batch_query",
     "_deliveries",
     "deadline_mark_done",

@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core.services import journal_record
@@ -145,25 +144,35 @@ MARK_SENT_SQL = (
 BATCH_SIZE = 100
 
 
-def _due_batch_query(now: datetime, share: tuple[int, int] = (0, 1)):
-    """`share` (index, count): only the rows whose id falls to this sender when the
-    due rows are dealt among `count` senders."""
+def _due_batch_query(now: datetime, size: int = BATCH_SIZE):
+    """The ids of the `size` oldest due reminders, in the order of the partial index
+    reminder_pending_due: a plan that stays fast however many rows are due."""
+    return _due(now).order_by("due_at").values_list("pk", flat=True)[:size]
+
+
+def _due_batch_ids(now: datetime, share: tuple[int, int]) -> list[int]:
+    """The next due reminders of this sender's `share` (index, count): the oldest
+    due rows are dealt by id among `count` senders. Dealt in Python: a condition on
+    the id in SQL sends the planner to sort every due row. The window is wide
+    enough for a sender to run well ahead of the others; past it (its share done,
+    or another sender dead) it helps with the oldest rows of any share."""
     index, count = share
-    rows = _due(now)
-    if count > 1:
-        rows = rows.annotate(share=F("id") % count).filter(share=index)
-    return rows.select_related("deadline", "learner__reminder_settings").order_by(
-        "due_at"
-    )[:BATCH_SIZE]
+    window = list(_due_batch_query(now, BATCH_SIZE * (1 if count == 1 else 10 * count)))
+    mine = [pk for pk in window if pk % count == index][:BATCH_SIZE]
+    return mine or window[:BATCH_SIZE]
 
 
 def _due_batch(
     now: datetime, rules: dict[int, DeadlineRule], share: tuple[int, int] = (0, 1)
 ) -> list[ReminderDelivery]:
-    """The next due reminders of this sender's share (oldest first, served by the
-    partial index reminder_pending_due), in random order: two senders reading the
-    same rows rarely reach for the same one at the same time."""
-    batch = list(_due_batch_query(now, share))
+    """The next due reminders of this sender's share, with everything their messages
+    need, in random order: two senders reading the same rows (once their shares are
+    done) rarely reach for the same one at the same time."""
+    batch = list(
+        ReminderDelivery.objects.filter(
+            pk__in=_due_batch_ids(now, share)
+        ).select_related("deadline", "learner__reminder_settings")
+    )
     for delivery in batch:
         rule = rules.get(delivery.deadline.rule_id)
         if rule is not None:
@@ -242,13 +251,7 @@ def reminders_send_due(
     rules = {rule.pk: rule for rule in DeadlineRule.objects.all()}
     try:
         with _OneTransactionPerReminder() as transactions:
-            while not run.exhausted:
-                batch = _due_batch(now, rules, share)
-                if not batch and share != (0, 1):
-                    share = (0, 1)
-                    continue
-                if not batch:
-                    break
+            while not run.exhausted and (batch := _due_batch(now, rules, share)):
                 for delivery in batch:
                     outcome = _send(
                         delivery,
