@@ -8,6 +8,7 @@ commit, only a few bytes remained to send. That is how a killed worker neither l
 nor doubles a reminder (short of the few microseconds between the two).
 """
 
+import functools
 import re
 import smtplib
 import socket
@@ -26,6 +27,23 @@ def _smtp_data(message_bytes: bytes) -> bytes:
     data = re.sub(rb"\r\n|\n|\r(?!\n)", CRLF, message_bytes)
     data = re.sub(rb"(?m)^\.", b"..", data)
     return data if data.endswith(CRLF) else data + CRLF
+
+
+# A plain address (as Django's EmailField accepts them) goes in the envelope as it
+# is; anything else is parsed, as smtplib would (parsing costs more than the rest of
+# the envelope).
+PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_address(address: str) -> str:
+    return parseaddr(address)[1] or address
+
+
+def _bare_address(address: str) -> str:
+    if PLAIN_ADDRESS.fullmatch(address):
+        return address
+    return _parsed_address(address)
 
 
 class SmtpTransport:
@@ -51,14 +69,14 @@ class SmtpTransport:
         """Send the envelope and the message (a ReminderEmail), but not the end of
         DATA."""
         smtp = self._connect()
-        sender = parseaddr(message.from_email)[1]
+        sender = _bare_address(message.from_email)
         try:
             smtp.ehlo_or_helo_if_needed()
-            code, reply = smtp.mail(sender)
+            code, reply = smtp.docmd("mail", f"FROM:<{sender}>")
             if code != 250:
                 raise smtplib.SMTPSenderRefused(code, reply, sender)
             for recipient in message.recipients():
-                code, reply = smtp.rcpt(recipient)
+                code, reply = smtp.docmd("rcpt", f"TO:<{_bare_address(recipient)}>")
                 if code not in (250, 251):
                     raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
             code, reply = smtp.docmd("data")
