@@ -57,6 +57,9 @@ class Certificate(models.Model):
         related_name="+",
     )
     revocation_reason = models.TextField("raison de la révocation", blank=True)
+    # When the learner was told by e-mail (each e-mail goes once, whatever retries).
+    issue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revocation_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_index = models.PositiveIntegerField(unique=True)
     # The signed Open Badges 3.0 credential and the PDF, both rebuilt from this row
     # on demand (same code, same index).

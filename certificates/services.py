@@ -2,9 +2,9 @@
 
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -148,20 +148,60 @@ def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueO
                 "epci": eligibility.epci.siren,
             },
         )
-        transaction.on_commit(
-            lambda: _notify(emails.certificate_issued_message, certificate)
-        )
+        _notify_after_commit(certificate, NotificationKind.ISSUED)
     logger.info("Attestation %s délivrée au compte %s", certificate.pk, learner.pk)
     return IssueOutcome(certificate, True, eligibility)
 
 
-def _notify(build, certificate: Certificate) -> None:
-    """After the commit. A mail server failure never undoes the certificate: it is
-    logged, and the learner finds the certificate on "Mon parcours" anyway."""
-    try:
+class NotificationKind(StrEnum):
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
+# Each e-mail, how it is written and the date that says it went.
+NOTIFICATIONS = {
+    NotificationKind.ISSUED: (emails.certificate_issued_message, "issue_notified_at"),
+    NotificationKind.REVOKED: (
+        emails.certificate_revoked_message,
+        "revocation_notified_at",
+    ),
+}
+
+
+def _notify_after_commit(certificate: Certificate, kind: NotificationKind) -> None:
+    """The e-mail goes from a task, after the commit: a mail server failure never
+    undoes the certificate, and the task tries again later."""
+    from .tasks import certificate_notify
+
+    transaction.on_commit(lambda: certificate_notify.delay(str(certificate.pk), kind))
+
+
+def certificate_notify(
+    *, certificate_id, kind: str, now: datetime | None = None
+) -> bool:
+    """Send the learner the e-mail about their certificate (issued or revoked), once:
+    the row is locked and its date checked, then set when the message is sent. A
+    mail server failure raises (the task retries). False when there is nothing to
+    send (already sent, or no holder any more)."""
+    build, sent_field = NOTIFICATIONS[NotificationKind(kind)]
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("learner")
+            .defer("pdf", "credential")
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if (
+            certificate is None
+            or certificate.learner is None
+            or getattr(certificate, sent_field) is not None
+        ):
+            return False
         build(certificate=certificate).send()
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Attestation %s : l'e-mail n'est pas parti.", certificate.pk)
+        setattr(certificate, sent_field, now or timezone.now())
+        certificate.save(update_fields=[sent_field])
+    return True
 
 
 def certificate_issue_after_attainment(*, learner_id: int, framework_id: int) -> None:
@@ -253,9 +293,7 @@ def certificate_revoke(
             details={"reason": reason, "epci": certificate.epci.siren},
         )
         if certificate.learner is not None:
-            transaction.on_commit(
-                lambda: _notify(emails.certificate_revoked_message, certificate)
-            )
+            _notify_after_commit(certificate, NotificationKind.REVOKED)
     return certificate
 
 
