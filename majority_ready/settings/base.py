@@ -263,7 +263,15 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env.str("EMAIL_URL", default=""):
-    vars().update(env.dj_email_url("EMAIL_URL"))
+    email = env.dj_email_url("EMAIL_URL")
+    # dj-email-url leaves the backend out for a scheme it does not know (such as
+    # django-environ's "dummymail://"): Django would then try SMTP on localhost.
+    if "EMAIL_BACKEND" not in email:
+        raise ImproperlyConfigured(
+            "EMAIL_URL : schéma inconnu. Utilisez smtp://, submission://, "
+            "console://, file://, memory:// ou dummy:// (voir .env.example)."
+        )
+    vars().update(email)
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
