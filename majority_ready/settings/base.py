@@ -227,11 +227,11 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "100/10m/ip,3/m/key",
     "reset_password": "100/10m/ip,5/m/key",
     "reset_password_from_key": "100/10m/ip",
-    # Wrong passport codes typed by informers (the site's own limit, on allauth's
-    # counters): 10 per informer and 30 per address in 10 minutes. A code has
-    # 22^8 values and lives 15 minutes: guessing one is hopeless.
-    "passport_redeem": "10/10m/user,30/10m/ip",
 }
+# Wrong passport codes typed by informers (core.ratelimits): 10 per informer and 30
+# per address in 10 minutes. A code has 22^8 values and lives 15 minutes: guessing
+# one is hopeless.
+PASSPORT_REDEEM_RATE_LIMITS = "10/10m/user,30/10m/ip"
 # Proxies in front of the site that append the client's address to X-Forwarded-For
 # (0: the address is the connection's own; behind one reverse proxy: 1, or every
 # visitor shares the proxy's address and its rate limits).
