@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.models import ChunkState  # noqa: F401 (re-exported: where a chunk stands)
+
 # A BitstringStatusList holds at least 131,072 entries (16 KiB), so that an index
 # says nothing about the holder; indexes are drawn at random.
 STATUS_LIST_SIZE = 131_072
@@ -129,12 +131,6 @@ class IssuanceBatch(models.Model):
 
     def __str__(self):
         return f"Lot d'attestations du {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class ChunkState(models.TextChoices):
-    PENDING = "pending", "à faire"
-    DONE = "done", "fait"
-    FAILED = "failed", "abandonné"
 
 
 class IssuanceChunk(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.permissions import Action, user_can
 from assessments.models import Attainment
-from core.services import journal_record
+from core.services import chunks_resume, journal_record
 from curriculum.models import Competency
 from curriculum.selectors import framework_current
 from territories.models import EPCI, Pilot
@@ -445,25 +445,15 @@ def issuance_chunks_resume(
     now = now or timezone.now()
     stale_after = stale_after or timedelta(seconds=settings.CERTIFICATES_RESUME_AFTER)
     with transaction.atomic():
-        stale = list(
-            IssuanceChunk.objects.select_for_update(skip_locked=True)
-            .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
-            .order_by("enqueued_at")
+        again, given_up = chunks_resume(
+            IssuanceChunk.objects.all(),
+            now=now,
+            stale_after=stale_after,
+            max_resumes=CHUNK_MAX_RESUMES,
         )
-        again = []
-        for chunk in stale:
-            chunk.resumes += 1
-            if chunk.resumes > CHUNK_MAX_RESUMES:
-                chunk.state = ChunkState.FAILED
-                chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
-                logger.error("Lot d'attestations %s abandonné", chunk.pk)
-            else:
-                chunk.enqueued_at = now
-                again.append(chunk.pk)
-        IssuanceChunk.objects.bulk_update(
-            stale, ["resumes", "state", "enqueued_at", "last_error"]
-        )
-        for batch_id in {c.batch_id for c in stale if c.state == ChunkState.FAILED}:
+        for chunk in given_up:
+            logger.error("Lot d'attestations %s abandonné", chunk.pk)
+        for batch_id in {chunk.batch_id for chunk in given_up}:
             _batch_finish_if_done(batch_id, now)
         _chunks_enqueue(again)
     if again:
