@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -119,10 +120,13 @@ class IssueOutcome:
     eligibility: Eligibility | None
 
 
-def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueOutcome:
+def certificate_issue(
+    *, learner_id: int, now: datetime | None = None, notify: bool = True
+) -> IssueOutcome:
     """Issue the learner's certificate if they are eligible and have none under the
     version in force. Safe to run twice or side by side: the learner's row is
-    locked, and the unique constraint (learner, version) has the last word."""
+    locked, and the unique constraint (learner, version) has the last word. The
+    e-mail is queued after the commit, unless the caller gathers them (`notify`)."""
     now = now or timezone.now()
     with transaction.atomic():
         learner = (
@@ -148,7 +152,8 @@ def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueO
                 "epci": eligibility.epci.siren,
             },
         )
-        _notify_after_commit(certificate, NotificationKind.ISSUED)
+        if notify:
+            _notify_after_commit([certificate.pk], NotificationKind.ISSUED)
     logger.info("Attestation %s délivrée au compte %s", certificate.pk, learner.pk)
     return IssueOutcome(certificate, True, eligibility)
 
@@ -168,40 +173,49 @@ NOTIFICATIONS = {
 }
 
 
-def _notify_after_commit(certificate: Certificate, kind: NotificationKind) -> None:
-    """The e-mail goes from a task, after the commit: a mail server failure never
-    undoes the certificate, and the task tries again later."""
+def _notify_after_commit(certificate_ids: list, kind: NotificationKind) -> None:
+    """The e-mails go from a task, after the commit: a mail server failure never
+    undoes a certificate, and the task tries again later."""
     from .tasks import certificate_notify
 
-    transaction.on_commit(lambda: certificate_notify.delay(str(certificate.pk), kind))
+    if certificate_ids:
+        ids = [str(pk) for pk in certificate_ids]
+        transaction.on_commit(lambda: certificate_notify.delay(ids, kind))
 
 
 def certificate_notify(
-    *, certificate_id, kind: str, now: datetime | None = None
-) -> bool:
-    """Send the learner the e-mail about their certificate (issued or revoked), once:
-    the row is locked and its date checked, then set when the message is sent. A
-    mail server failure raises (the task retries). False when there is nothing to
-    send (already sent, or no holder any more)."""
+    *, certificate_ids: list, kind: str, now: datetime | None = None
+) -> int:
+    """Send each learner the e-mail about their certificate (issued or revoked),
+    once: each row is locked and its date checked, then set when the message is
+    sent, over one connection to the mail server. A mail server failure raises (the
+    task retries; what was sent stays sent). Returns how many were sent (none for
+    a certificate already told, or without a holder any more)."""
     build, sent_field = NOTIFICATIONS[NotificationKind(kind)]
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("learner")
-            .defer("pdf", "credential")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if (
-            certificate is None
-            or certificate.learner is None
-            or getattr(certificate, sent_field) is not None
-        ):
-            return False
-        build(certificate=certificate).send()
-        setattr(certificate, sent_field, now or timezone.now())
-        certificate.save(update_fields=[sent_field])
-    return True
+    sent = 0
+    with mail.get_connection() as connection:
+        for certificate_id in certificate_ids:
+            with transaction.atomic():
+                certificate = (
+                    Certificate.objects.select_for_update(of=("self",))
+                    .select_related("learner")
+                    .defer("pdf", "credential")
+                    .filter(pk=certificate_id)
+                    .first()
+                )
+                if (
+                    certificate is None
+                    or certificate.learner is None
+                    or getattr(certificate, sent_field) is not None
+                ):
+                    continue
+                message = build(certificate=certificate)
+                message.connection = connection
+                message.send()
+                setattr(certificate, sent_field, now or timezone.now())
+                certificate.save(update_fields=[sent_field])
+                sent += 1
+    return sent
 
 
 def certificate_issue_after_attainment(*, learner_id: int, framework_id: int) -> None:
@@ -293,7 +307,7 @@ def certificate_revoke(
             details={"reason": reason, "epci": certificate.epci.siren},
         )
         if certificate.learner is not None:
-            _notify_after_commit(certificate, NotificationKind.REVOKED)
+            _notify_after_commit([certificate.pk], NotificationKind.REVOKED)
     return certificate
 
 
@@ -408,9 +422,12 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
         )
         if chunk is None:
             return 0
+        issued = []
         for learner_id in chunk.learner_ids:
             try:
-                outcome = certificate_issue(learner_id=learner_id, now=now)
+                outcome = certificate_issue(
+                    learner_id=learner_id, now=now, notify=False
+                )
             except Exception:  # noqa: BLE001 (one learner never stops the others)
                 logger.exception(
                     "Lot %s : l'attestation du compte %s a échoué", chunk.pk, learner_id
@@ -419,11 +436,14 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
                 continue
             if outcome.created:
                 chunk.issued += 1
+                issued.append(outcome.certificate.pk)
             else:
                 chunk.skipped += 1
         chunk.state = ChunkState.DONE
         chunk.finished_at = timezone.now()
         chunk.save()
+        # One e-mail task for the chunk's certificates: far cheaper than one each.
+        _notify_after_commit(issued, NotificationKind.ISSUED)
     _batch_finish_if_done(chunk.batch_id, chunk.finished_at)
     return chunk.issued
 

@@ -22,8 +22,8 @@ def certificate_issue(learner_id: int) -> str | None:
     retry_backoff_max=600,
     max_retries=8,
 )
-def certificate_notify(certificate_id: str, kind: str) -> bool:
-    return services.certificate_notify(certificate_id=certificate_id, kind=kind)
+def certificate_notify(certificate_ids: list[str], kind: str) -> int:
+    return services.certificate_notify(certificate_ids=certificate_ids, kind=kind)
 
 
 @shared_task(acks_late=True)

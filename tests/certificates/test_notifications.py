@@ -9,9 +9,9 @@ from celery.exceptions import Retry
 from django.core import mail
 
 from certificates import services, tasks
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import BatchTrigger, Certificate, CertificateStatus
 
-from .people import coordinator_of
+from .people import attain, coordinator_of, learner_in
 
 
 @pytest.fixture
@@ -31,12 +31,12 @@ def test_issuing_queues_the_email_after_the_commit(
         delay.assert_not_called()
         for callback in callbacks:
             callback()
-    delay.assert_called_once_with(str(certificate.pk), "issued")
+    delay.assert_called_once_with([str(certificate.pk)], "issued")
 
 
 def test_the_issue_email_goes_once_whatever_the_runs(certificate, ready_learner):
-    assert tasks.certificate_notify(str(certificate.pk), "issued") is True
-    assert tasks.certificate_notify(str(certificate.pk), "issued") is False
+    assert tasks.certificate_notify([str(certificate.pk)], "issued") == 1
+    assert tasks.certificate_notify([str(certificate.pk)], "issued") == 0
     (message,) = mail.outbox
     assert message.to == [ready_learner.email]
     certificate.refresh_from_db()
@@ -50,12 +50,12 @@ def test_a_mail_server_failure_is_retried_and_sends_nothing(certificate):
         mock.patch.object(tasks.certificate_notify, "retry", side_effect=Retry),
         pytest.raises(Retry),
     ):
-        tasks.certificate_notify.run(str(certificate.pk), "issued")
+        tasks.certificate_notify.run([str(certificate.pk)], "issued")
     certificate.refresh_from_db()
     assert certificate.issue_notified_at is None
     assert certificate.status == CertificateStatus.VALID
     # The next try, with the server back, sends it.
-    assert tasks.certificate_notify(str(certificate.pk), "issued") is True
+    assert tasks.certificate_notify([str(certificate.pk)], "issued") == 1
     assert len(mail.outbox) == 1
 
 
@@ -75,7 +75,7 @@ def test_the_revocation_email_goes_once(
             actor=coordinator_of(epci),
             reason="Obtenue par erreur.",
         )
-    assert tasks.certificate_notify(str(certificate.pk), "revoked") is False
+    assert tasks.certificate_notify([str(certificate.pk)], "revoked") == 0
     (message,) = mail.outbox
     assert "Obtenue par erreur." in message.body
     assert Certificate.objects.get(pk=certificate.pk).revocation_notified_at
@@ -83,5 +83,27 @@ def test_the_revocation_email_goes_once(
 
 def test_no_email_once_the_holder_has_left(certificate, ready_learner):
     ready_learner.delete()
-    assert tasks.certificate_notify(str(certificate.pk), "issued") is False
+    assert tasks.certificate_notify([str(certificate.pk)], "issued") == 0
     assert mail.outbox == []
+
+
+def test_a_batch_chunk_queues_one_email_task_for_its_certificates(
+    framework, epci, django_capture_on_commit_callbacks
+):
+    learners = [learner_in(epci, first_name=f"Jeune{n}") for n in range(3)]
+    for learner in learners:
+        attain(learner, framework)
+    with (
+        mock.patch.object(tasks.certificate_notify, "delay") as delay,
+        mock.patch.object(services, "_chunks_enqueue"),
+    ):
+        batch = services.issuance_batch_launch(trigger=BatchTrigger.MANUAL)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.issuance_chunk_run(chunk_id=batch.chunks.get().pk)
+    ids = {str(pk) for pk in Certificate.objects.values_list("pk", flat=True)}
+    ((sent, kind),) = [call.args for call in delay.call_args_list]
+    assert (set(sent), kind) == (ids, "issued") and len(ids) == 3
+    # The task sends each of them once, over one connection.
+    assert tasks.certificate_notify(sent, kind) == 3
+    assert tasks.certificate_notify(sent, kind) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in learners)
