@@ -63,7 +63,10 @@ migrations-check: install
 deploy-check: install
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		ALLOWED_HOSTS=majorite-prete.example.fr DATABASE_URL=$(PG_URL) \
-		CELERY_BROKER_URL=$(REDIS_URL) \
+		CELERY_BROKER_URL=$(REDIS_URL) CERTIFICATES_SIGNING_KEY=$$($(BIN)/python -c \
+		"from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey; \
+		from certificates.signing import secret_key_multibase; \
+		print(secret_key_multibase(Ed25519PrivateKey.generate()))") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # docker-compose.yml is valid once SECRET_KEY is set (a placeholder here, or yours),

@@ -2,7 +2,7 @@ import csv
 from datetime import date, datetime
 
 import segno
-from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import informer_required, learner_required
 from core.links import site_link
+from core.ratelimits import rate_consume, rate_limited
 from curriculum.models import ModulePage
 
 from . import selectors, services
@@ -155,9 +156,13 @@ def passport_redeem(request, code: str = ""):
     )
     if request.method == "POST" and form.is_valid():
         # Wrong codes count against the informer and their address
-        # (ACCOUNT_RATE_LIMITS["passport_redeem"]); past the limit, every code waits.
-        if not ratelimit.consume(request, action="passport_redeem", dry_run=True):
-            return ratelimit.respond_429(request)
+        # (PASSPORT_REDEEM_RATE_LIMITS); past the limit, every code waits.
+        limit = {
+            "action": "assessments.passport_redeem",
+            "rates": settings.PASSPORT_REDEEM_RATE_LIMITS,
+        }
+        if not rate_consume(request, **limit, dry_run=True):
+            return rate_limited(request)
         try:
             opened = services.passport_redeem(
                 informer=request.user,
@@ -165,7 +170,7 @@ def passport_redeem(request, code: str = ""):
                 place=form.cleaned_data["place"],
             )
         except PassportRefused as error:
-            ratelimit.consume(request, action="passport_redeem")
+            rate_consume(request, **limit)
             form.add_error(error.field, error.message)
         except AssessmentsError as error:
             form.add_error(error.field, error.message)

@@ -8,7 +8,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from assessments.events import attainment_recorded_register
 
-        from . import openapi, personal_data, services
+        from . import checks, openapi, personal_data, services  # noqa: F401
 
         openapi.register()
         personal_data.register()

@@ -12,7 +12,7 @@ from accounts.services import age_on
 from assessments.models import Attainment, AttainmentSource
 from core.formatting import date_text, quantity
 from curriculum.models import Competency, Framework
-from curriculum.selectors import framework_current
+from curriculum.selectors import framework_competencies, framework_current
 from territories.models import EPCI, Pilot
 
 from .credentials import CompetencyLine
@@ -136,7 +136,7 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
             )
         )
         return result
-    result.required = list(framework.competencies.order_by("code"))
+    result.required = framework_competencies(framework)
     attained = dict(
         Attainment.objects.filter(learner=learner, framework=framework).values_list(
             "competency_id", "source"

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast
 
+from core.models import ChunkState  # noqa: F401 (re-exported: where a chunk stands)
+
 # A BitstringStatusList holds at least 131,072 entries (16 KiB), so that an index
 # says nothing about the holder; indexes are drawn at random.
 STATUS_LIST_SIZE = 131_072
@@ -71,6 +73,9 @@ class Certificate(models.Model):
         related_name="+",
     )
     revocation_reason = models.TextField("raison de la révocation", blank=True)
+    # When the learner was told by e-mail (each e-mail goes once, whatever retries).
+    issue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revocation_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_index = models.PositiveIntegerField(unique=True)
     # The signed Open Badges 3.0 credential and the PDF, both rebuilt from this row
     # on demand (same code, same index).
@@ -140,12 +145,6 @@ class IssuanceBatch(models.Model):
 
     def __str__(self):
         return f"Lot d'attestations du {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class ChunkState(models.TextChoices):
-    PENDING = "pending", "à faire"
-    DONE = "done", "fait"
-    FAILED = "failed", "abandonné"
 
 
 class IssuanceChunk(models.Model):

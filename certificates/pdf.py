@@ -34,28 +34,47 @@ class CertificatePage:
     verification_url: str
 
 
-def _qr_draw(canvas: Canvas, data: str, *, x: float, y: float, size: float) -> None:
-    """Dark modules as rectangles, merged along each row; a 4-module quiet zone."""
-    qr = segno.make(data, error="m")
-    rows = list(qr.matrix)
-    module = size / (len(rows) + 8)
-    top = y + size - 4 * module
-    path = canvas.beginPath()
-    for row_number, row in enumerate(rows):
+def _qr_rectangles(matrix) -> list[tuple[int, int, int, int]]:
+    """The dark modules as few rectangles (column, row, width, height): runs along
+    each row, a run stretched down while the next rows repeat it."""
+    done = []
+    open_runs: dict[tuple[int, int], int] = {}  # (start, end) -> first row
+    for row_number, row in enumerate(matrix):
+        runs = set()
         start = None
         for column, dark in enumerate([*row, 0]):
             if dark and start is None:
                 start = column
             elif not dark and start is not None:
-                path.rect(
-                    x + (4 + start) * module,
-                    top - (row_number + 1) * module,
-                    (column - start) * module,
-                    module,
-                )
+                runs.add((start, column))
                 start = None
+        for run in open_runs.keys() - runs:
+            first = open_runs.pop(run)
+            done.append((run[0], first, run[1] - run[0], row_number - first))
+        for run in runs - open_runs.keys():
+            open_runs[run] = row_number
+    for (start, end), first in open_runs.items():
+        done.append((start, first, end - start, row_number + 1 - first))
+    return done
+
+
+def _qr_draw(canvas: Canvas, data: str, *, x: float, y: float, size: float) -> None:
+    """Dark modules as rectangles in module units (short, exact coordinates in the
+    page's content); a 4-module quiet zone."""
+    matrix = segno.make(data, error="m").matrix
+    module = size / (len(matrix) + 8)
+    canvas.saveState()
+    # Origin at the matrix's top left corner, one unit per module, rows downwards.
+    canvas.translate(x + 4 * module, y + size - 4 * module)
+    canvas.scale(module, -module)
     canvas.setFillColor(INK)
-    canvas.drawPath(path, stroke=0, fill=1)
+    # Whole numbers need none of ReportLab's float formatting (the costliest part
+    # of drawing the code): the rectangles (`re`) are written as they are, then
+    # filled (`f`).
+    canvas.addLiteral(
+        " ".join(f"{c} {r} {w} {h} re" for c, r, w, h in _qr_rectangles(matrix)) + " f"
+    )
+    canvas.restoreState()
 
 
 def certificate_pdf(page: CertificatePage) -> bytes:

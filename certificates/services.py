@@ -2,12 +2,13 @@
 
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from accounts.permissions import Action, user_can
 from assessments.models import Attainment
-from core.services import journal_record
+from core.services import chunks_resume, journal_record
 from curriculum.models import Competency
 from curriculum.selectors import framework_current
 from territories.models import EPCI, Pilot
@@ -119,10 +120,13 @@ class IssueOutcome:
     eligibility: Eligibility | None
 
 
-def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueOutcome:
+def certificate_issue(
+    *, learner_id: int, now: datetime | None = None, notify: bool = True
+) -> IssueOutcome:
     """Issue the learner's certificate if they are eligible and have none under the
     version in force. Safe to run twice or side by side: the learner's row is
-    locked, and the unique constraint (learner, version) has the last word."""
+    locked, and the unique constraint (learner, version) has the last word. The
+    e-mail is queued after the commit, unless the caller gathers them (`notify`)."""
     now = now or timezone.now()
     with transaction.atomic():
         learner = (
@@ -148,20 +152,70 @@ def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueO
                 "epci": eligibility.epci.siren,
             },
         )
-        transaction.on_commit(
-            lambda: _notify(emails.certificate_issued_message, certificate)
-        )
+        if notify:
+            _notify_after_commit([certificate.pk], NotificationKind.ISSUED)
     logger.info("Attestation %s délivrée au compte %s", certificate.pk, learner.pk)
     return IssueOutcome(certificate, True, eligibility)
 
 
-def _notify(build, certificate: Certificate) -> None:
-    """After the commit. A mail server failure never undoes the certificate: it is
-    logged, and the learner finds the certificate on "Mon parcours" anyway."""
-    try:
-        build(certificate=certificate).send()
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Attestation %s : l'e-mail n'est pas parti.", certificate.pk)
+class NotificationKind(StrEnum):
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
+# Each e-mail, how it is written and the date that says it went.
+NOTIFICATIONS = {
+    NotificationKind.ISSUED: (emails.certificate_issued_message, "issue_notified_at"),
+    NotificationKind.REVOKED: (
+        emails.certificate_revoked_message,
+        "revocation_notified_at",
+    ),
+}
+
+
+def _notify_after_commit(certificate_ids: list, kind: NotificationKind) -> None:
+    """The e-mails go from a task, after the commit: a mail server failure never
+    undoes a certificate, and the task tries again later."""
+    from .tasks import certificate_notify
+
+    if certificate_ids:
+        ids = [str(pk) for pk in certificate_ids]
+        transaction.on_commit(lambda: certificate_notify.delay(ids, kind))
+
+
+def certificate_notify(
+    *, certificate_ids: list, kind: str, now: datetime | None = None
+) -> int:
+    """Send each learner the e-mail about their certificate (issued or revoked),
+    once: each row is locked and its date checked, then set when the message is
+    sent, over one connection to the mail server. A mail server failure raises (the
+    task retries; what was sent stays sent). Returns how many were sent (none for
+    a certificate already told, or without a holder any more)."""
+    build, sent_field = NOTIFICATIONS[NotificationKind(kind)]
+    sent = 0
+    with mail.get_connection() as connection:
+        for certificate_id in certificate_ids:
+            with transaction.atomic():
+                certificate = (
+                    Certificate.objects.select_for_update(of=("self",))
+                    .select_related("learner")
+                    .defer("pdf", "credential")
+                    .filter(pk=certificate_id)
+                    .first()
+                )
+                if (
+                    certificate is None
+                    or certificate.learner is None
+                    or getattr(certificate, sent_field) is not None
+                ):
+                    continue
+                message = build(certificate=certificate)
+                message.connection = connection
+                message.send()
+                setattr(certificate, sent_field, now or timezone.now())
+                certificate.save(update_fields=[sent_field])
+                sent += 1
+    return sent
 
 
 def certificate_issue_after_attainment(*, learner_id: int, framework_id: int) -> None:
@@ -255,9 +309,7 @@ def certificate_revoke(
             details={"epci": certificate.epci.siren},
         )
         if certificate.learner is not None:
-            transaction.on_commit(
-                lambda: _notify(emails.certificate_revoked_message, certificate)
-            )
+            _notify_after_commit([certificate.pk], NotificationKind.REVOKED)
     return certificate
 
 
@@ -372,9 +424,12 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
         )
         if chunk is None:
             return 0
+        issued = []
         for learner_id in chunk.learner_ids:
             try:
-                outcome = certificate_issue(learner_id=learner_id, now=now)
+                outcome = certificate_issue(
+                    learner_id=learner_id, now=now, notify=False
+                )
             except Exception:  # noqa: BLE001 (one learner never stops the others)
                 logger.exception(
                     "Lot %s : l'attestation du compte %s a échoué", chunk.pk, learner_id
@@ -383,11 +438,14 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
                 continue
             if outcome.created:
                 chunk.issued += 1
+                issued.append(outcome.certificate.pk)
             else:
                 chunk.skipped += 1
         chunk.state = ChunkState.DONE
         chunk.finished_at = timezone.now()
         chunk.save()
+        # One e-mail task for the chunk's certificates: far cheaper than one each.
+        _notify_after_commit(issued, NotificationKind.ISSUED)
     _batch_finish_if_done(chunk.batch_id, chunk.finished_at)
     return chunk.issued
 
@@ -409,25 +467,15 @@ def issuance_chunks_resume(
     now = now or timezone.now()
     stale_after = stale_after or timedelta(seconds=settings.CERTIFICATES_RESUME_AFTER)
     with transaction.atomic():
-        stale = list(
-            IssuanceChunk.objects.select_for_update(skip_locked=True)
-            .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
-            .order_by("enqueued_at")
+        again, given_up = chunks_resume(
+            IssuanceChunk.objects.all(),
+            now=now,
+            stale_after=stale_after,
+            max_resumes=CHUNK_MAX_RESUMES,
         )
-        again = []
-        for chunk in stale:
-            chunk.resumes += 1
-            if chunk.resumes > CHUNK_MAX_RESUMES:
-                chunk.state = ChunkState.FAILED
-                chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
-                logger.error("Lot d'attestations %s abandonné", chunk.pk)
-            else:
-                chunk.enqueued_at = now
-                again.append(chunk.pk)
-        IssuanceChunk.objects.bulk_update(
-            stale, ["resumes", "state", "enqueued_at", "last_error"]
-        )
-        for batch_id in {c.batch_id for c in stale if c.state == ChunkState.FAILED}:
+        for chunk in given_up:
+            logger.error("Lot d'attestations %s abandonné", chunk.pk)
+        for batch_id in {chunk.batch_id for chunk in given_up}:
             _batch_finish_if_done(batch_id, now)
         _chunks_enqueue(again)
     if again:

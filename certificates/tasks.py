@@ -1,5 +1,7 @@
 """Thin tasks: ids in, one service call, safe to run twice."""
 
+import smtplib
+
 from celery import shared_task
 
 from . import services
@@ -9,6 +11,19 @@ from . import services
 def certificate_issue(learner_id: int) -> str | None:
     outcome = services.certificate_issue(learner_id=learner_id)
     return str(outcome.certificate.pk) if outcome.certificate else None
+
+
+# A mail server that refuses or cannot be reached: tried again after 1, 2, 4…
+# minutes (at most 10), 8 times, about three hours in all.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def certificate_notify(certificate_ids: list[str], kind: str) -> int:
+    return services.certificate_notify(certificate_ids=certificate_ids, kind=kind)
 
 
 @shared_task(acks_late=True)

@@ -1,4 +1,3 @@
-from allauth.core.internal.ratelimit import consume
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import learner_required
 from accounts.permissions import Action, epci_ids_for
 from accounts.selectors import epci_list_for_user
+from core.ratelimits import rate_consume
 from directory.api import ApiView
 
 from . import selectors, services
@@ -33,28 +33,13 @@ LD_JSON = "application/ld+json"
 
 
 def _within_rate(request) -> bool:
-    """Codes are checked per client address (behind a proxy, see
-    ALLAUTH_TRUSTED_PROXY_COUNT): guessing codes is slow, a school still checks.
-    Requests whose address cannot be read share one allowance."""
-    rate = f"{settings.CERTIFICATES_VERIFY_PER_MINUTE}/m"
-    try:
-        usage = consume(
-            request,
-            app="certificates",
-            action="verify",
-            config={"verify": f"{rate}/ip"},
-            limit_get=True,
-        )
-    except PermissionDenied:
-        usage = consume(
-            request,
-            app="certificates",
-            action="verify",
-            config={"verify": f"{rate}/key"},
-            key="adresse-inconnue",
-            limit_get=True,
-        )
-    return bool(usage)
+    """Codes are checked per client address: guessing codes is slow, a school still
+    checks."""
+    return rate_consume(
+        request,
+        action="certificates.verify",
+        rates=f"{settings.CERTIFICATES_VERIFY_PER_MINUTE}/m/ip",
+    )
 
 
 def _json(data: dict, *, status: int = 200, content_type: str = "application/json"):

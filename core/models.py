@@ -5,6 +5,15 @@ from django.utils import timezone
 from .errors import CoreError
 
 
+class ChunkState(models.TextChoices):
+    """Where a chunk of a large background job stands (certificate batches, the
+    calendars' sweep)."""
+
+    PENDING = "pending", "à faire"
+    DONE = "done", "fait"
+    FAILED = "failed", "abandonné"
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)

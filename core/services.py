@@ -1,11 +1,11 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
-from .models import Heartbeat, JournalEntry
+from .models import ChunkState, Heartbeat, JournalEntry
 
 
 def journal_record(
@@ -60,3 +60,37 @@ def heartbeat_record(*, name: str, now: datetime | None = None) -> Heartbeat:
         name=name, defaults={"last_seen_at": now or timezone.now()}
     )
     return heartbeat
+
+
+def chunks_resume(
+    chunks: models.QuerySet,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    max_resumes: int,
+) -> tuple[list[int], list[models.Model]]:
+    """The chunks of a large job (rows with `state`, `resumes`, `enqueued_at` and
+    `last_error`) still pending `stale_after` after being handed to the workers:
+    their message was lost or their worker died. Inside the caller's transaction,
+    each is locked (one resumer takes it) and handed again, or given up past
+    `max_resumes` runs. Returns the ids to hand again and the chunks given up; the
+    caller enqueues the first, after the commit, and logs the second."""
+    stale = list(
+        chunks.select_for_update(skip_locked=True, of=("self",))
+        .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
+        .order_by("enqueued_at")
+    )
+    again, given_up = [], []
+    for chunk in stale:
+        chunk.resumes += 1
+        if chunk.resumes > max_resumes:
+            chunk.state = ChunkState.FAILED
+            chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
+            given_up.append(chunk)
+        else:
+            chunk.enqueued_at = now
+            again.append(chunk.pk)
+    chunks.model.objects.bulk_update(
+        stale, ["resumes", "state", "enqueued_at", "last_error"]
+    )
+    return again, given_up

@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 from core.formatting import date_text
 from core.sources import checks_expire_before
 
-from .models import Framework, LegalPage, ModulePage, Procedure
+from .models import Competency, Framework, LegalPage, ModulePage, Procedure
 
 
 def legal_page_list() -> QuerySet[LegalPage]:
@@ -21,6 +21,28 @@ def framework_current(*, now: datetime | None = None) -> Framework | None:
     if now is not None:
         published = published.filter(published_at__lte=now)
     return published.order_by("-published_at", "-version").first()
+
+
+# Competencies of published versions, by (framework id, publication moment).
+_published_competencies: dict[tuple[int, datetime], list[Competency]] = {}
+
+
+def framework_competencies(framework: Framework) -> list[Competency]:
+    """The competencies of a framework version, by code, with the fields that a
+    published version freezes (code, label, in person or not). A published version
+    never changes, so its list is read once per process: issuing certificates asks
+    for it for every learner."""
+    key = (framework.pk, framework.published_at)
+    competencies = _published_competencies.get(key)
+    if competencies is None:
+        competencies = list(
+            framework.competencies.only("pk", *Competency.FROZEN_FIELDS).order_by(
+                "code"
+            )
+        )
+        if framework.published_at is not None:
+            _published_competencies[key] = competencies
+    return list(competencies)
 
 
 def framework_versions_with(competency_id: int | None) -> list[Framework]:

@@ -17,6 +17,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from core.cms import NamedInlinePanel
+from core.models import ChunkState  # noqa: F401 (re-exported: where a chunk stands)
 from core.sources import checked_on_field, validate_official_url
 
 from .timing import Offset, age_on
@@ -467,12 +468,6 @@ class DeadlineSweep(models.Model):
 
     def __str__(self):
         return f"Recalcul du {self.started_at:%Y-%m-%d %H:%M} ({self.trigger})"
-
-
-class ChunkState(models.TextChoices):
-    PENDING = "pending", "à faire"
-    DONE = "done", "fait"
-    FAILED = "failed", "abandonné"
 
 
 class DeadlineSweepChunk(models.Model):

@@ -17,10 +17,15 @@ PRODUCTION = {
 }
 
 
-def _check(env: dict, command: str = "check") -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+def _check(env: dict, *command: str) -> subprocess.CompletedProcess:
+    # Without the test settings' signing key, unless `env` gives one.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k != "CERTIFICATES_SIGNING_KEY"
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", command],
+        [sys.executable, "manage.py", *(command or ["check"])],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "majority_ready.settings.base", **env},
         capture_output=True,
@@ -41,6 +46,34 @@ def test_production_values_are_required(missing):
 
 def test_production_settings_start_when_complete():
     result = _check(PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_email_url_scheme_stops_start_up():
+    # django-environ's spelling, which dj-email-url does not know: SMTP on localhost
+    # would have been tried instead.
+    result = _check({**PRODUCTION, "EMAIL_URL": "dummymail://"})
+    assert result.returncode != 0
+    assert "EMAIL_URL : schéma inconnu" in result.stderr
+
+
+def test_the_deploy_check_wants_a_certificate_signing_key(tmp_path):
+    result = _check(PRODUCTION, "check", "--deploy")
+    assert result.returncode != 0
+    assert "certificates.E001" in result.stderr
+    assert "CERTIFICATES_SIGNING_KEY ou CERTIFICATES_SIGNING_KEY_FILE" in result.stderr
+    missing = tmp_path / "absente"
+    result = _check(
+        {**PRODUCTION, "CERTIFICATES_SIGNING_KEY_FILE": str(missing)},
+        "check",
+        "--deploy",
+    )
+    assert result.returncode != 0
+    assert "est illisible" in result.stderr
+    key = "z3u2i5muLyMNUJJQjpn5tmsfb9H4cXggceJvMGPB7b6S9kZ4"
+    result = _check(
+        {**PRODUCTION, "CERTIFICATES_SIGNING_KEY": key}, "check", "--deploy"
+    )
     assert result.returncode == 0, result.stderr
 
 

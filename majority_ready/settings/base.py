@@ -227,11 +227,11 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "100/10m/ip,3/m/key",
     "reset_password": "100/10m/ip,5/m/key",
     "reset_password_from_key": "100/10m/ip",
-    # Wrong passport codes typed by informers (the site's own limit, on allauth's
-    # counters): 10 per informer and 30 per address in 10 minutes. A code has
-    # 22^8 values and lives 15 minutes: guessing one is hopeless.
-    "passport_redeem": "10/10m/user,30/10m/ip",
 }
+# Wrong passport codes typed by informers (core.ratelimits): 10 per informer and 30
+# per address in 10 minutes. A code has 22^8 values and lives 15 minutes: guessing
+# one is hopeless.
+PASSPORT_REDEEM_RATE_LIMITS = "10/10m/user,30/10m/ip"
 # Proxies in front of the site that append the client's address to X-Forwarded-For
 # (0: the address is the connection's own; behind one reverse proxy: 1, or every
 # visitor shares the proxy's address and its rate limits).
@@ -263,7 +263,15 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env.str("EMAIL_URL", default=""):
-    vars().update(env.dj_email_url("EMAIL_URL"))
+    email = env.dj_email_url("EMAIL_URL")
+    # dj-email-url leaves the backend out for a scheme it does not know (such as
+    # django-environ's "dummymail://"): Django would then try SMTP on localhost.
+    if "EMAIL_BACKEND" not in email:
+        raise ImproperlyConfigured(
+            "EMAIL_URL : schéma inconnu. Utilisez smtp://, submission://, "
+            "console://, file://, memory:// ou dummy:// (voir .env.example)."
+        )
+    vars().update(email)
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"

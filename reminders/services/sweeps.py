@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.services import chunks_resume
+
 from ..models import (
     ChunkState,
     DeadlineSweep,
@@ -147,32 +149,20 @@ def deadlines_sweep_resume(
         seconds=django_settings.DEADLINES_SWEEP_RESUME_AFTER
     )
     with transaction.atomic():
-        stale = list(
-            DeadlineSweepChunk.objects.select_for_update(skip_locked=True)
-            .filter(state=ChunkState.PENDING, enqueued_at__lte=now - stale_after)
-            .order_by("enqueued_at")
+        again, given_up = chunks_resume(
+            DeadlineSweepChunk.objects.all(),
+            now=now,
+            stale_after=stale_after,
+            max_resumes=SWEEP_CHUNK_MAX_RESUMES,
         )
-        again = []
-        for chunk in stale:
-            chunk.resumes += 1
-            if chunk.resumes > SWEEP_CHUNK_MAX_RESUMES:
-                chunk.state = ChunkState.FAILED
-                chunk.last_error = "abandonné après plusieurs essais (délai dépassé)"
-                logger.error(
-                    "Lot %s du recalcul n°%s abandonné après %s essais",
-                    chunk.pk,
-                    chunk.sweep_id,
-                    chunk.resumes,
-                )
-            else:
-                chunk.enqueued_at = now
-                again.append(chunk.pk)
-        DeadlineSweepChunk.objects.bulk_update(
-            stale, ["resumes", "state", "enqueued_at", "last_error"]
-        )
-        for sweep in {
-            chunk.sweep for chunk in stale if chunk.state == ChunkState.FAILED
-        }:
+        for chunk in given_up:
+            logger.error(
+                "Lot %s du recalcul n°%s abandonné après %s essais",
+                chunk.pk,
+                chunk.sweep_id,
+                chunk.resumes,
+            )
+        for sweep in {chunk.sweep for chunk in given_up}:
             _sweep_finish_if_done(sweep, now)
         _enqueue_chunks(again)
     if again:

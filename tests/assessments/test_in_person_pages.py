@@ -122,10 +122,7 @@ def test_a_refused_validation_says_why_and_writes_nothing(
 def test_wrong_codes_say_the_same_and_are_rate_limited(
     client, settings, learner, informer, place_a
 ):
-    settings.ACCOUNT_RATE_LIMITS = {
-        **settings.ACCOUNT_RATE_LIMITS,
-        "passport_redeem": "3/10m/user,5/10m/ip",
-    }
+    settings.PASSPORT_REDEEM_RATE_LIMITS = "3/10m/user,5/10m/ip"
     _, good = services.passport_issue(learner=learner)
     client.force_login(informer)
     url = reverse("assessments:passport-redeem")

@@ -5,11 +5,12 @@ import copy
 import json
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certificates import services
 from certificates.codes import code_display
-from certificates.credentials import bitstring_bit, key_resolve
+from certificates.credentials import bitstring_bit, key_resolve, verification_url
 from certificates.signing import proof_verify
 from tests.helpers import page_text
 
@@ -42,6 +43,18 @@ def test_a_valid_code_shows_first_name_date_territory_competencies(
     assert epci.name in page
     assert "Savoir faire la démarche n°3" in page
     assert "ready_learner" not in page and "@exemple.fr" not in page
+
+
+def test_my_journey_links_to_the_verification_page(client, certificate, ready_learner):
+    client.force_login(ready_learner)
+    response = client.get("/parcours/")
+    url = verification_url(certificate.code)
+    assert f'<a href="{url}">la page de vérification de ton attestation</a>' in (
+        response.content.decode()
+    )
+    # The plain address too, to copy into a CV or a message.
+    assert f"Son adresse, à donner à qui te la demande : {url}" in page_text(response)
+    assert client.get(url.removeprefix(settings.SITE_URL)).status_code == 200
 
 
 def test_the_qr_link_opens_the_same_answer(client, certificate):

@@ -4,6 +4,8 @@ the code without an account, the coordinator revokes it, the visitor now reads
 "révoquée". On a phone (360 px), axe-core clean, and without JavaScript for the
 visitor."""
 
+import re
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
@@ -62,7 +64,12 @@ def test_issue_download_verify_revoke(browser, site, site_is_live_server, page):
     certificate = Certificate.objects.get(learner=learner)
 
     page.goto("/parcours/")
-    expect(page.get_by_text(certificate.code)).to_be_visible()
+    expect(page.get_by_text(certificate.code, exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("link", name="la page de vérification de ton attestation")
+    ).to_have_attribute(
+        "href", re.compile(f"/certificats/verifier/{certificate.code}/$")
+    )
     _checked(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger l'attestation (PDF)").click()
