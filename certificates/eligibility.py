@@ -1,5 +1,6 @@
 """Whether a learner may receive the certificate, and every reason when not: one
-function, used by issuance, the sweep and the learner's "Mon parcours"."""
+decision, used by issuance, the batches and the learner's "Mon parcours", over facts
+loaded for one learner or for a whole chunk at once."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -70,13 +71,69 @@ def birthday(birth_date: date, years: int) -> date:
         return date(birth_date.year + years, 3, 1)
 
 
+@dataclass
+class EligibilityFacts:
+    """What the rules read for a set of learners, loaded with one query each: a
+    chunk of a batch decides for all its learners at a fixed number of queries."""
+
+    day: date
+    framework: Framework | None
+    required: list[Competency]
+    profiles: dict[int, LearnerProfile]  # by learner id
+    pilot_epcis: set[int]  # their EPCIs with a pilot on `day`
+    attained: dict[int, dict[int, str]]  # learner id → competency id → source
+    certificates: dict[int, Certificate]  # under `framework`, by learner id
+
+
+def eligibility_facts(*, learner_ids: list[int], now: datetime) -> EligibilityFacts:
+    day = timezone.localdate(now)
+    profiles = {
+        profile.user_id: profile
+        for profile in LearnerProfile.objects.select_related("commune__epci").filter(
+            user_id__in=learner_ids
+        )
+    }
+    epci_ids = {p.commune.epci_id for p in profiles.values() if p.commune.epci_id}
+    pilot_epcis = (
+        set(
+            Pilot.objects.active_on(day)
+            .filter(epci_id__in=epci_ids)
+            .values_list("epci_id", flat=True)
+        )
+        if epci_ids
+        else set()
+    )
+    framework = framework_current(now=now)
+    facts = EligibilityFacts(day, framework, [], profiles, pilot_epcis, {}, {})
+    if framework is None:
+        return facts
+    facts.required = framework_competencies(framework)
+    for learner_id, competency_id, source in Attainment.objects.filter(
+        learner_id__in=learner_ids, framework=framework
+    ).values_list("learner_id", "competency_id", "source"):
+        facts.attained.setdefault(learner_id, {})[competency_id] = source
+    facts.certificates = {
+        certificate.learner_id: certificate
+        for certificate in Certificate.objects.filter(
+            learner_id__in=learner_ids, framework=framework
+        ).defer("pdf", "credential")
+    }
+    return facts
+
+
 def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibility:
-    """Every rule the learner does not meet yet, on the day of `now`: account
+    """Every rule the learner does not meet yet, on the day of `now` (see
+    `eligibility_decide`)."""
+    facts = eligibility_facts(learner_ids=[learner.pk], now=now or timezone.now())
+    return eligibility_decide(learner=learner, facts=facts)
+
+
+def eligibility_decide(*, learner, facts: EligibilityFacts) -> Eligibility:
+    """Every rule the learner does not meet yet, on the facts' day: account
     active; resident commune in an EPCI with a pilot on that day; 16 or older;
     every competency of the framework version in force attained (in-person ones
     included); no revoked certificate under that version."""
-    now = now or timezone.now()
-    day = timezone.localdate(now)
+    day = facts.day
     result = Eligibility()
     reasons = result.reasons
     if not learner.is_active:
@@ -87,11 +144,7 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
                 "tant qu'il l'est.",
             )
         )
-    profile = (
-        LearnerProfile.objects.select_related("commune__epci")
-        .filter(user=learner)
-        .first()
-    )
+    profile = facts.profiles.get(learner.pk)
     if profile is None:
         reasons.append(
             Reason(
@@ -102,7 +155,7 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
         )
     else:
         epci = profile.commune.epci
-        if epci is None or not Pilot.objects.active_on(day).filter(epci=epci).exists():
+        if epci is None or epci.pk not in facts.pilot_epcis:
             reasons.append(
                 Reason(
                     Rule.PILOT,
@@ -125,7 +178,7 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
                     "tout ce que tu acquiers est gardé.",
                 )
             )
-    framework = framework_current(now=now)
+    framework = facts.framework
     result.framework = framework
     if framework is None:
         reasons.append(
@@ -136,12 +189,8 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
             )
         )
         return result
-    result.required = framework_competencies(framework)
-    attained = dict(
-        Attainment.objects.filter(learner=learner, framework=framework).values_list(
-            "competency_id", "source"
-        )
-    )
+    result.required = list(facts.required)
+    attained = facts.attained.get(learner.pk, {})
     result.in_person = {
         pk for pk, source in attained.items() if source == AttainmentSource.IN_PERSON
     }
@@ -154,11 +203,7 @@ def certificate_eligibility(*, learner, now: datetime | None = None) -> Eligibil
                 f"Il te reste {left} à acquérir, à ton rythme.",
             )
         )
-    result.certificate = (
-        Certificate.objects.filter(learner=learner, framework=framework)
-        .defer("pdf", "credential")
-        .first()
-    )
+    result.certificate = facts.certificates.get(learner.pk)
     if result.certificate is not None and result.certificate.is_revoked:
         reasons.append(
             Reason(

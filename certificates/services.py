@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.permissions import Action, user_can
 from assessments.models import Attainment
-from core.services import chunks_resume, journal_record
+from core.models import JournalEntry
+from core.services import chunks_resume, journal_entry, journal_record
 from curriculum.models import Competency
 from curriculum.selectors import framework_current
 from territories.models import EPCI, Pilot
@@ -24,7 +25,14 @@ from territories.models import EPCI, Pilot
 from . import emails
 from .codes import code_new
 from .credentials import credential_build, identity_salt, verification_url
-from .eligibility import MIN_AGE, Eligibility, birthday, certificate_eligibility
+from .eligibility import (
+    MIN_AGE,
+    Eligibility,
+    birthday,
+    certificate_eligibility,
+    eligibility_decide,
+    eligibility_facts,
+)
 from .errors import CertificatesError
 from .models import (
     STATUS_LIST_SIZE,
@@ -39,8 +47,8 @@ from .pdf import CertificatePage, certificate_pdf
 
 logger = logging.getLogger(__name__)
 
-# A fresh code and status index are drawn when either is taken (23 bits of index,
-# 44 of code: a second draw is already rare).
+# A fresh code and status index are drawn when either is taken (44 bits of code,
+# only 17 of index: with thousands of certificates, a second draw is not rare).
 CREATE_ATTEMPTS = 8
 CHUNK_MAX_RESUMES = 3
 REVOCATION_REASON_MAX = 1000
@@ -81,81 +89,198 @@ def _documents_build(
     )
 
 
-def _certificate_create(
-    *, learner, eligibility: Eligibility, now: datetime
-) -> Certificate | None:
-    """A new certificate with a fresh code and status index, drawn again when either
-    is taken; None when the learner got one meanwhile (unique constraint)."""
-    salt = identity_salt()
-    for _ in range(CREATE_ATTEMPTS):
-        certificate = Certificate(
-            code=code_new(),
-            learner=learner,
-            framework=eligibility.framework,
-            epci=eligibility.epci,
-            issued_at=now,
-            status_index=secrets.randbelow(STATUS_LIST_SIZE),
-        )
-        _documents_build(
-            certificate, learner=learner, eligibility=eligibility, salt=salt
-        )
-        try:
-            with transaction.atomic():
-                certificate.save(force_insert=True)
-            return certificate
-        except IntegrityError:
-            if Certificate.objects.filter(
-                learner=learner, framework=eligibility.framework
-            ).exists():
-                return None
-    raise CertificatesError(
-        "Impossible de tirer un code de vérification libre : réessayez plus tard."
-    )
-
-
 @dataclass
 class IssueOutcome:
     certificate: Certificate | None
     created: bool
     eligibility: Eligibility | None
+    # Why this learner's issuance failed (a batch logs it and goes on).
+    error: Exception | None = None
 
 
-def certificate_issue(
-    *, learner_id: int, now: datetime | None = None, notify: bool = True
-) -> IssueOutcome:
-    """Issue the learner's certificate if they are eligible and have none under the
-    version in force. Safe to run twice or side by side: the learner's row is
-    locked, and the unique constraint (learner, version) has the last word. The
-    e-mail is queued after the commit, unless the caller gathers them (`notify`)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        learner = (
-            get_user_model().objects.select_for_update().filter(pk=learner_id).first()
+@dataclass
+class _Draft:
+    """A certificate about to be inserted, and what its documents are made from."""
+
+    certificate: Certificate
+    eligibility: Eligibility
+    salt: str
+
+    def build(self) -> None:
+        _documents_build(
+            self.certificate,
+            learner=self.certificate.learner,
+            eligibility=self.eligibility,
+            salt=self.salt,
         )
-        if learner is None:
-            return IssueOutcome(None, False, None)
-        eligibility = certificate_eligibility(learner=learner, now=now)
-        if eligibility.certificate is not None or not eligibility.eligible:
-            return IssueOutcome(eligibility.certificate, False, eligibility)
-        certificate = _certificate_create(
-            learner=learner, eligibility=eligibility, now=now
-        )
-        if certificate is None:
-            return IssueOutcome(None, False, eligibility)
-        journal_record(
+
+
+def _numbers_new(certificate: Certificate) -> None:
+    certificate.code = code_new()
+    certificate.status_index = secrets.randbelow(STATUS_LIST_SIZE)
+
+
+def _numbers_draw(certificates: list[Certificate]) -> None:
+    """A verification code and a status index for each, free in the database and
+    among them: one query for all, then one more for the few that drew a taken one
+    (with thousands of the 131,072 indexes in use, a chunk of a batch often has
+    one, and a refused insertion costs the chunk its single statement)."""
+    taken_codes, taken_indexes = set(), set()
+    pending = certificates
+    for _ in range(CREATE_ATTEMPTS):
+        if not pending:
+            return
+        for certificate in pending:
+            _numbers_new(certificate)
+        for code, index in Certificate.objects.filter(
+            Q(code__in=[c.code for c in pending])
+            | Q(status_index__in=[c.status_index for c in pending])
+        ).values_list("code", "status_index"):
+            taken_codes.add(code)
+            taken_indexes.add(index)
+        again = []
+        for certificate in pending:
+            if (
+                certificate.code in taken_codes
+                or certificate.status_index in taken_indexes
+            ):
+                again.append(certificate)
+            else:
+                taken_codes.add(certificate.code)
+                taken_indexes.add(certificate.status_index)
+        pending = again
+    # Still taken after every draw: the insertion one by one tries again, then
+    # gives up with a clear error.
+
+
+def _certificate_save(draft: _Draft) -> bool:
+    """Insert one certificate, with a fresh code, status index and documents each
+    time either number is taken; False when the learner got a certificate meanwhile
+    (the unique constraint has the last word)."""
+    certificate = draft.certificate
+    for attempt in range(CREATE_ATTEMPTS):
+        if attempt:
+            _numbers_new(certificate)
+            draft.build()
+        try:
+            with transaction.atomic():
+                certificate.save(force_insert=True)
+            return True
+        except IntegrityError:
+            if Certificate.objects.filter(
+                learner=certificate.learner, framework=certificate.framework
+            ).exists():
+                return False
+    raise CertificatesError(
+        "Impossible de tirer un code de vérification libre : réessayez plus tard."
+    )
+
+
+def _certificates_insert(
+    drafts: list[_Draft], outcomes: dict[int, IssueOutcome]
+) -> list[_Draft]:
+    """Insert the certificates in one statement; when it is refused (a number taken
+    meanwhile, a learner certified by other means, a row the database rejects), one
+    by one. Returns those inserted; a learner whose insertion fails has the error
+    in their outcome."""
+    try:
+        with transaction.atomic():
+            Certificate.objects.bulk_create([draft.certificate for draft in drafts])
+        return drafts
+    except DatabaseError:
+        pass
+    inserted = []
+    for draft in drafts:
+        try:
+            if _certificate_save(draft):
+                inserted.append(draft)
+        except Exception as error:  # noqa: BLE001 (one learner never stops the others)
+            outcomes[draft.certificate.learner_id].error = error
+    return inserted
+
+
+def _certificates_issue(
+    *, learner_ids: list[int], now: datetime
+) -> dict[int, IssueOutcome]:
+    """Inside the caller's transaction, issue the certificates of those learners who
+    are eligible and hold none under the version in force, at a number of queries
+    that does not grow with theirs: their rows locked in one query (in id order,
+    so that two batches wait for each other rather than deadlock), what the rules
+    read loaded once for all, the certificates and their journal entries inserted
+    in one statement each. A learner whose issuance fails has the error in their
+    outcome; the others go on. Outcomes by learner id."""
+    learners = list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk__in=learner_ids)
+        .order_by("pk")
+    )
+    facts = eligibility_facts(learner_ids=[learner.pk for learner in learners], now=now)
+    outcomes = {pk: IssueOutcome(None, False, None) for pk in learner_ids}
+    drafts = []
+    for learner in learners:
+        outcome = outcomes[learner.pk]
+        try:
+            eligibility = eligibility_decide(learner=learner, facts=facts)
+        except Exception as error:  # noqa: BLE001 (one learner never stops the others)
+            outcome.error = error
+            continue
+        outcome.certificate, outcome.eligibility = eligibility.certificate, eligibility
+        if eligibility.certificate is None and eligibility.eligible:
+            certificate = Certificate(
+                learner=learner,
+                framework=eligibility.framework,
+                epci=eligibility.epci,
+                issued_at=now,
+            )
+            drafts.append(_Draft(certificate, eligibility, identity_salt()))
+    _numbers_draw([draft.certificate for draft in drafts])
+    built = []
+    for draft in drafts:
+        try:
+            draft.build()
+        except Exception as error:  # noqa: BLE001 (one learner never stops the others)
+            outcomes[draft.certificate.learner_id].error = error
+        else:
+            built.append(draft)
+    inserted = _certificates_insert(built, outcomes)
+    for draft in inserted:
+        outcome = outcomes[draft.certificate.learner_id]
+        outcome.certificate, outcome.created = draft.certificate, True
+    JournalEntry.objects.bulk_create(
+        journal_entry(
             actor=None,
             action="certificates.certificate_issued",
-            target=certificate,
+            target=draft.certificate,
             details={
-                "learner": learner.pk,
-                "framework_version": eligibility.framework.version,
-                "epci": eligibility.epci.siren,
+                "learner": draft.certificate.learner_id,
+                "framework_version": draft.eligibility.framework.version,
+                "epci": draft.eligibility.epci.siren,
             },
         )
-        if notify:
-            _notify_after_commit([certificate.pk], NotificationKind.ISSUED)
-    logger.info("Attestation %s délivrée au compte %s", certificate.pk, learner.pk)
-    return IssueOutcome(certificate, True, eligibility)
+        for draft in inserted
+    )
+    return outcomes
+
+
+def certificate_issue(*, learner_id: int, now: datetime | None = None) -> IssueOutcome:
+    """Issue the learner's certificate if they are eligible and have none under the
+    version in force (a batch's chunk of one). Safe to run twice or side by side:
+    the learner's row is locked, and the unique constraint (learner, version) has
+    the last word. The e-mail is queued after the commit."""
+    with transaction.atomic():
+        outcome = _certificates_issue(
+            learner_ids=[learner_id], now=now or timezone.now()
+        )[learner_id]
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.created:
+            _notify_after_commit([outcome.certificate.pk], NotificationKind.ISSUED)
+    if outcome.created:
+        logger.info(
+            "Attestation %s délivrée au compte %s", outcome.certificate.pk, learner_id
+        )
+    return outcome
 
 
 class NotificationKind(StrEnum):
@@ -416,6 +541,7 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
     """Issue the certificates of one chunk, once: a chunk done, or being done by
     another worker, is left alone. A learner whose issuance fails is logged and
     counted; the others go on. Returns how many certificates were issued."""
+    now = now or timezone.now()
     with transaction.atomic():
         chunk = (
             IssuanceChunk.objects.select_for_update(skip_locked=True, of=("self",))
@@ -424,19 +550,18 @@ def issuance_chunk_run(*, chunk_id: int, now: datetime | None = None) -> int:
         )
         if chunk is None:
             return 0
+        outcomes = _certificates_issue(learner_ids=chunk.learner_ids, now=now)
         issued = []
-        for learner_id in chunk.learner_ids:
-            try:
-                outcome = certificate_issue(
-                    learner_id=learner_id, now=now, notify=False
-                )
-            except Exception:  # noqa: BLE001 (one learner never stops the others)
-                logger.exception(
-                    "Lot %s : l'attestation du compte %s a échoué", chunk.pk, learner_id
+        for learner_id, outcome in outcomes.items():
+            if outcome.error is not None:
+                logger.error(
+                    "Lot %s : l'attestation du compte %s a échoué",
+                    chunk.pk,
+                    learner_id,
+                    exc_info=outcome.error,
                 )
                 chunk.failed += 1
-                continue
-            if outcome.created:
+            elif outcome.created:
                 chunk.issued += 1
                 issued.append(outcome.certificate.pk)
             else:

@@ -8,6 +8,24 @@ from django.utils import timezone
 from .models import ChunkState, Heartbeat, JournalEntry
 
 
+def journal_entry(
+    *,
+    actor: Any | None,
+    action: str,
+    target: models.Model | None = None,
+    details: dict | None = None,
+) -> JournalEntry:
+    """One journal entry, not saved yet: `journal_record` saves one, a service that
+    writes many rows at once bulk-creates theirs."""
+    return JournalEntry(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        details=details or {},
+    )
+
+
 def journal_record(
     *,
     actor: Any | None,
@@ -16,13 +34,9 @@ def journal_record(
     details: dict | None = None,
 ) -> JournalEntry:
     """Append one entry to the journal (call it inside the service's transaction)."""
-    return JournalEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        details=details or {},
-    )
+    entry = journal_entry(actor=actor, action=action, target=target, details=details)
+    entry.save(force_insert=True)
+    return entry
 
 
 @dataclass

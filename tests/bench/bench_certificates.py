@@ -3,19 +3,21 @@ workers on loopback. Run with `make bench-certificates` (figures go to the READM
 hand).
 
 1. In one process: certificates per second (eligibility, PDF render, signature,
-   store: `certificate_issue`), and the same page rendered by a bare ReportLab +
-   segno loop in the same run; the ratio of the two.
+   store), through the path every batch and the sweep take (chunks of 50 learners
+   through `issuance_chunk_run`), then one learner at a time (`certificate_issue`,
+   after an attainment), and the same page rendered by a bare ReportLab + segno loop
+   in the same run; the ratios to the bare loop, elapsed and CPU time.
 2. A batch of N eligible learners (10,000 by default) end to end through Celery with
    2 worker processes: launch, chunks, every certificate stored.
 
-Options: `--single N` (learners for part 1, 500), `--batch N`, `--skip-batch`.
-Environment: BENCH_DATABASE (a database name of your own, dropped and made again),
-CELERY_BROKER_URL (default redis://127.0.0.1:6379/14).
+Options: `--single N` (learners for each path of part 1, 500), `--chunk N` (50),
+`--batch N`, `--skip-batch`. Environment: BENCH_DATABASE (a database name of your
+own, dropped and made again), CELERY_BROKER_URL (default redis://127.0.0.1:6379/14).
 
-The learners' e-mails are tasks of their own. Part 1 counts queuing them; in part 2
-the workers write them (templates, message) and hand them to Django's in-memory
-backend, after the batch's chunks (both times are shown): the SMTP exchange itself
-is not counted.
+The learners' e-mails are tasks of their own (one per chunk, one per learner alone).
+Part 1 counts queuing them; in part 2 the workers write them (templates, message) and
+hand them to Django's in-memory backend, after the batch's chunks (both times are
+shown): the SMTP exchange itself is not counted.
 """
 
 import argparse
@@ -50,8 +52,17 @@ from reportlab.pdfgen.canvas import Canvas
 
 from accounts.models import LearnerProfile, User
 from assessments.models import Attainment, AttainmentSource
-from certificates.models import BatchTrigger, Certificate, IssuanceBatch
-from certificates.services import certificate_issue, issuance_batch_launch
+from certificates.models import (
+    BatchTrigger,
+    Certificate,
+    IssuanceBatch,
+    IssuanceChunk,
+)
+from certificates.services import (
+    certificate_issue,
+    issuance_batch_launch,
+    issuance_chunk_run,
+)
 from curriculum.models import Competency, Framework
 from territories.models import EPCI, Commune, Pilot
 
@@ -152,30 +163,59 @@ def timed(loop) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def single_process(commune, framework, count: int) -> None:
-    first, *ids = eligible_learners(commune, framework, count + 1, "seul")
+def chunks_of(ids: list[int], size: int) -> list[int]:
+    """Chunks as a batch cuts them (their rows only: this process runs them)."""
+    now = timezone.now()
+    batch = IssuanceBatch.objects.create(
+        trigger=BatchTrigger.MANUAL, started_at=now, learners=len(ids)
+    )
+    chunks = IssuanceChunk.objects.bulk_create(
+        IssuanceChunk(
+            batch=batch, learner_ids=ids[start : start + size], enqueued_at=now
+        )
+        for start in range(0, len(ids), size)
+    )
+    return [chunk.pk for chunk in chunks]
+
+
+def single_process(commune, framework, count: int, chunk_size: int) -> None:
+    warm_up, *in_chunks = eligible_learners(commune, framework, count + 1, "tranche")
+    first, *alone = eligible_learners(commune, framework, count + 1, "seul")
+    chunk_ids = chunks_of(in_chunks, chunk_size)
     lines = [c.label for c in framework.competencies.all()] + ["x" * 40] * 10
     # One of each, untimed: a worker process pays its imports, its broker
     # connection and its key once, not per certificate (over a second here).
+    issuance_chunk_run(chunk_id=chunks_of([warm_up], chunk_size)[0])
     certificate_issue(learner_id=first)
     bare_render(lines, "http://127.0.0.1:8000/certificats/verifier/0000000000/")
-    issued, issued_cpu = timed(
-        lambda: [certificate_issue(learner_id=learner_id) for learner_id in ids]
-    )
+    figures = {
+        f"par lots de {chunk_size} (issuance_chunk_run)": timed(
+            lambda: [issuance_chunk_run(chunk_id=pk) for pk in chunk_ids]
+        ),
+        "une à une (certificate_issue)": timed(
+            lambda: [certificate_issue(learner_id=learner_id) for learner_id in alone]
+        ),
+    }
     bare, bare_cpu = timed(
         lambda: [
             bare_render(lines, f"http://127.0.0.1:8000/certificats/verifier/{n:010d}/")
             for n in range(count)
         ]
     )
+    issued = Certificate.objects.filter(learner__in=in_chunks + alone).count()
+    assert issued == 2 * count, f"{issued} attestations au lieu de {2 * count}"
     print(
-        f"1 processus, {count} attestations : {count / issued:.1f}/s "
-        f"({issued / count * 1000:.1f} ms chacune) ; boucle nue ReportLab + segno : "
-        f"{count / bare:.1f}/s ; rapport {bare / issued:.2f}\n"
-        f"  temps CPU de ce processus : {issued_cpu / count * 1000:.1f} ms par "
-        f"attestation, {bare_cpu / count * 1000:.1f} ms par page nue ; rapport "
-        f"{bare_cpu / issued_cpu:.2f}"
+        f"1 processus, boucle nue ReportLab + segno : {count / bare:.1f}/s "
+        f"({bare / count * 1000:.1f} ms par page, {bare_cpu / count * 1000:.1f} ms "
+        "de CPU)"
     )
+    for path, (elapsed, cpu) in figures.items():
+        print(
+            f"1 processus, {count} attestations {path} : {count / elapsed:.1f}/s "
+            f"({elapsed / count * 1000:.1f} ms chacune, "
+            f"{cpu / count * 1000:.1f} ms de CPU) ; rapport à la boucle nue "
+            f"{bare / elapsed:.2f} (CPU {bare_cpu / cpu:.2f})"
+        )
 
 
 def queue_purge() -> None:
@@ -228,12 +268,13 @@ def batch_through_celery(commune, framework, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--single", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=50)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--skip-batch", action="store_true")
     options = parser.parse_args()
     commune, framework = territory_and_framework()
     try:
-        single_process(commune, framework, options.single)
+        single_process(commune, framework, options.single, options.chunk)
         queue_purge()
         if not options.skip_batch:
             batch_through_celery(commune, framework, options.batch)

@@ -6,26 +6,35 @@ import json
 import threading
 from datetime import timedelta
 
+import pypdf
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.events import attainment_recorded_notify
 from certificates import codes, services
 from certificates.credentials import key_resolve
+from certificates.eligibility import (
+    certificate_eligibility,
+    eligibility_decide,
+    eligibility_facts,
+)
 from certificates.models import (
     BatchTrigger,
     Certificate,
     ChunkState,
+    IssuanceBatch,
     IssuanceChunk,
 )
 from certificates.selectors import issuance_batch_progress_for_user
 from certificates.signing import proof_verify
 from certificates.verification import credential_check
 from core.models import JournalEntry
+from curriculum.selectors import framework_competencies
 from tests.factories import EPCIFactory, UserFactory
 
 from .people import attain, coordinator_of, learner_in, pilot_epci
@@ -215,6 +224,99 @@ def test_a_chunk_runs_once_and_one_failure_spares_the_others(
     chunk.refresh_from_db()
     assert (chunk.state, chunk.issued, chunk.failed) == (ChunkState.DONE, 2, 1)
     assert Certificate.objects.count() == 2
+
+
+def _chunk_of(learners) -> IssuanceChunk:
+    now = timezone.now()
+    batch = IssuanceBatch.objects.create(
+        trigger=BatchTrigger.MANUAL, started_at=now, learners=len(learners)
+    )
+    return IssuanceChunk.objects.create(
+        batch=batch, learner_ids=[learner.pk for learner in learners], enqueued_at=now
+    )
+
+
+def _chunk_queries(epci, framework, count: int) -> int:
+    chunk = _chunk_of(_eligible(epci, framework, count))
+    with CaptureQueriesContext(connection) as queries:
+        assert services.issuance_chunk_run(chunk_id=chunk.pk) == count
+    return len(queries)
+
+
+def test_a_chunk_issues_at_a_number_of_queries_that_does_not_grow(framework, epci):
+    framework_competencies(framework)  # read once per process, whichever chunk first
+    assert _chunk_queries(epci, framework, 5) == _chunk_queries(epci, framework, 40)
+    assert Certificate.objects.count() == 45
+    assert (
+        JournalEntry.objects.filter(action="certificates.certificate_issued").count()
+        == 45
+    )
+
+
+def test_a_chunk_decides_each_learner_as_if_alone(framework, epci):
+    ready = learner_in(epci)
+    missing = learner_in(epci)
+    young = learner_in(epci, age=15)
+    outside = learner_in(EPCIFactory(name="CC des Collines"))
+    suspended = learner_in(epci, is_active=False)
+    certified = learner_in(epci)
+    revoked = learner_in(epci)
+    for learner in (ready, young, outside, suspended, certified, revoked):
+        attain(learner, framework)
+    attain(missing, framework, skip={"TEST-02", "TEST-03"})
+    held = services.certificate_issue(learner_id=certified.pk).certificate
+    services.certificate_revoke(
+        certificate_id=services.certificate_issue(learner_id=revoked.pk).certificate.pk,
+        actor=coordinator_of(epci),
+        reason="Acquis obtenus par erreur.",
+    )
+    staff = UserFactory()  # no learner profile
+    learners = [ready, missing, young, outside, suspended, certified, revoked, staff]
+    facts = eligibility_facts(
+        learner_ids=[learner.pk for learner in learners], now=timezone.now()
+    )
+    for learner in learners:
+        together = eligibility_decide(learner=learner, facts=facts)
+        alone = certificate_eligibility(learner=learner)
+        assert together.reasons == alone.reasons
+        assert together.reasons or learner in (ready, certified)
+        assert (together.epci, together.certificate) == (alone.epci, alone.certificate)
+        assert (together.missing, together.in_person) == (
+            alone.missing,
+            alone.in_person,
+        )
+    chunk = _chunk_of(learners)
+    assert services.issuance_chunk_run(chunk_id=chunk.pk) == 1
+    chunk.refresh_from_db()
+    assert (chunk.issued, chunk.skipped, chunk.failed) == (1, 7, 0)
+    assert Certificate.objects.get(learner=certified) == held
+    assert Certificate.objects.filter(learner=ready).exists()
+    assert Certificate.objects.count() == 3
+
+
+def test_a_number_taken_meanwhile_is_drawn_again_one_by_one(
+    framework, epci, monkeypatch
+):
+    learners = _eligible(epci, framework, 3)
+    other = _eligible(epci, framework, 1)[0]
+    taken = services.certificate_issue(learner_id=other.pk).certificate
+    real_draw = services._numbers_draw
+
+    def draw_then_race(certificates):
+        real_draw(certificates)
+        # Another worker takes the first code between the check and the insertion.
+        Certificate.objects.filter(pk=taken.pk).update(code=certificates[0].code)
+
+    monkeypatch.setattr(services, "_numbers_draw", draw_then_race)
+    chunk = _chunk_of(learners)
+    assert services.issuance_chunk_run(chunk_id=chunk.pk) == 3
+    taken.refresh_from_db()
+    issued = Certificate.objects.filter(learner__in=learners)
+    assert len({certificate.code for certificate in issued} | {taken.code}) == 4
+    for certificate in issued:
+        text = pypdf.PdfReader(io.BytesIO(bytes(certificate.pdf))).pages[0]
+        assert codes.code_display(certificate.code) in text.extract_text()
+        proof_verify(certificate.credential, resolve=key_resolve)
 
 
 def test_lost_chunks_are_resumed_then_given_up(framework, epci):
