@@ -5,8 +5,9 @@ hand).
 1. In one process: certificates per second (eligibility, PDF render, signature,
    store), through the path every batch and the sweep take (chunks of 50 learners
    through `issuance_chunk_run`), then one learner at a time (`certificate_issue`,
-   after an attainment), and the same page rendered by a bare ReportLab + segno loop
-   in the same run; the ratios to the bare loop, elapsed and CPU time.
+   after an attainment), and the same page drawn by the same code (ReportLab and
+   segno: `certificate_pdf`) with nothing else, in the same run; the ratios to that
+   bare loop, elapsed and CPU time.
 2. A batch of N eligible learners (10,000 by default) end to end through Celery with
    2 worker processes: launch, chunks, every certificate stored.
 
@@ -21,7 +22,6 @@ shown): the SMTP exchange itself is not counted.
 """
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -45,19 +45,18 @@ BENCH_DB = bench_django("majorite_prete_bench_certificates")
 
 from datetime import timedelta
 
-import segno
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
 from accounts.models import LearnerProfile, User
 from assessments.models import Attainment, AttainmentSource
+from certificates.credentials import CompetencyLine
 from certificates.models import (
     BatchTrigger,
     Certificate,
     IssuanceBatch,
     IssuanceChunk,
 )
+from certificates.pdf import CertificatePage, certificate_pdf
 from certificates.services import (
     certificate_issue,
     issuance_batch_launch,
@@ -136,23 +135,20 @@ def eligible_learners(commune, framework, count: int, prefix: str) -> list[int]:
     return [user.pk for user in users]
 
 
-def bare_render(lines: list[str], url: str) -> bytes:
-    """The same page, ReportLab and segno only: text lines and the QR rectangles."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    y = 780
-    for line in lines:
-        canvas.drawString(60, y, line)
-        y -= 16
-    path = canvas.beginPath()
-    for row_number, row in enumerate(segno.make(url, error="m").matrix):
-        for column, dark in enumerate(row):
-            if dark:
-                path.rect(400 + column * 3, 200 - row_number * 3, 3, 3)
-    canvas.drawPath(path, stroke=0, fill=1)
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+def bare_render(lines: list[CompetencyLine], url: str) -> bytes:
+    """The same page drawn by the same code (ReportLab and segno), with nothing
+    else: no database, no eligibility, no signature, nothing stored."""
+    return certificate_pdf(
+        CertificatePage(
+            code="CDFGHJKMNP",
+            holder="Camille D.",
+            issued_at=timezone.now(),
+            epci_name="CC du Perche",
+            framework_version=1,
+            competencies=lines,
+            verification_url=url,
+        )
+    )
 
 
 def timed(loop) -> tuple[float, float]:
@@ -182,7 +178,10 @@ def single_process(commune, framework, count: int, chunk_size: int) -> None:
     warm_up, *in_chunks = eligible_learners(commune, framework, count + 1, "tranche")
     first, *alone = eligible_learners(commune, framework, count + 1, "seul")
     chunk_ids = chunks_of(in_chunks, chunk_size)
-    lines = [c.label for c in framework.competencies.all()] + ["x" * 40] * 10
+    lines = [
+        CompetencyLine(c.code, c.label, c.requires_in_person)
+        for c in framework.competencies.order_by("code")
+    ]
     # One of each, untimed: a worker process pays its imports, its broker
     # connection and its key once, not per certificate (over a second here).
     issuance_chunk_run(chunk_id=chunks_of([warm_up], chunk_size)[0])
