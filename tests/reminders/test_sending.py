@@ -15,7 +15,11 @@ from reminders.models import (
     ReminderSettings,
     Timing,
 )
-from reminders.services import deadlines_compute, reminders_send_due
+from reminders.services import (
+    deadlines_compute,
+    reminders_send_due,
+    reminders_unsubscribe,
+)
 from tests.factories import LearnerProfileFactory
 
 from .conftest import TODAY, make_rule
@@ -81,9 +85,13 @@ def test_learners_sharing_a_reminder_each_get_their_own_name_and_link(due, learn
     assert "Bonjour Zoé &amp; &lt;Léa&gt;," in theirs.alternatives[0].content
     assert "<Léa>" not in theirs.alternatives[0].content
     for message, person in ((mine, learner), (theirs, other)):
-        link = unsubscribe_url(learner=person)
-        assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+        # The link is signed with the time: the same in the header and both parts,
+        # and it unsubscribes this learner.
+        link = message.extra_headers["List-Unsubscribe"].strip("<>")
+        assert link.startswith(unsubscribe_url(learner=person).rsplit(":", 2)[0])
         assert link in message.body and link in message.alternatives[0].content
+        token = link.rstrip("/").rsplit("/", 1)[1]
+        assert reminders_unsubscribe(token=token).learner == person
     assert mine.subject == theirs.subject
 
 
