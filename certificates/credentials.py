@@ -142,12 +142,12 @@ def credential_build(
         + (" (validée en personne)" if line.in_person else "")
         for line in competencies
     )
-    status_url = status_list_url()
+    status_url, issuer = status_list_url(), issuer_url()
     document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{certificate_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer_url(), "type": ["Profile"], "name": ISSUER_NAME},
+        "issuer": {"id": issuer, "type": ["Profile"], "name": ISSUER_NAME},
         "validFrom": _utc(issued_at),
         "name": f"{framework_name} (version {framework_version})",
         "credentialSubject": {
@@ -162,7 +162,7 @@ def credential_build(
                 }
             ],
             "achievement": {
-                "id": f"{issuer_url()}#referentiel-v{framework_version}",
+                "id": f"{issuer}#referentiel-v{framework_version}",
                 "type": ["Achievement"],
                 "name": framework_name,
                 "description": "Autonomie dans les démarches des 18 ans, attestée "

@@ -7,6 +7,7 @@ hashed with SHA-256, configuration first; sign the 64 bytes; `proofValue` is the
 signature in multibase base58btc (`z…`)."""
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -87,6 +88,9 @@ def secret_key_from_multibase(value: str) -> Ed25519PrivateKey:
     )
 
 
+# Every signature is verified right after it is made: the few keys a process meets
+# are decoded once.
+@functools.lru_cache(maxsize=64)
 def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(
         multibase_decode(value, ED25519_PUBLIC_PREFIX)
@@ -178,7 +182,7 @@ class SigningKey:
     key_id: str
     private: Ed25519PrivateKey
 
-    @property
+    @functools.cached_property
     def public_multibase(self) -> str:
         return public_key_multibase(self.private.public_key())
 
