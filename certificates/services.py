@@ -343,6 +343,53 @@ def certificate_notify(
     return sent
 
 
+# An e-mail still unsent this long after its certificate was issued or revoked was
+# lost on the way (a broker restarted, a task out of retries): it is queued again.
+# The task's own retries end within the hour; the row lock and the sent date keep
+# a second try from sending it twice. After a week, news is stale: let go.
+NOTIFY_RESUME_AFTER = timedelta(hours=2)
+NOTIFY_GIVE_UP_AFTER = timedelta(days=7)
+NOTIFY_RESUME_CHUNK = 500
+
+
+def certificate_notifications_resume(*, now: datetime | None = None) -> int:
+    """Queue again the e-mails of the week that never went (the certificate's
+    e-mail only while it is valid, the revocation's once revoked), in tasks of
+    NOTIFY_RESUME_CHUNK certificates. Returns how many were queued."""
+    from .tasks import certificate_notify
+
+    now = now or timezone.now()
+    window = (now - NOTIFY_GIVE_UP_AFTER, now - NOTIFY_RESUME_AFTER)
+    holders = Certificate.objects.filter(learner__isnull=False)
+    lost = {
+        NotificationKind.ISSUED: holders.filter(
+            status=CertificateStatus.VALID,
+            issue_notified_at__isnull=True,
+            issued_at__range=window,
+        ),
+        NotificationKind.REVOKED: holders.filter(
+            status=CertificateStatus.REVOKED,
+            revocation_notified_at__isnull=True,
+            revoked_at__range=window,
+        ),
+    }
+    queued = 0
+    for kind, certificates in lost.items():
+        ids = [
+            str(pk) for pk in certificates.order_by("pk").values_list("pk", flat=True)
+        ]
+        for start in range(0, len(ids), NOTIFY_RESUME_CHUNK):
+            certificate_notify.delay(ids[start : start + NOTIFY_RESUME_CHUNK], kind)
+        if ids:
+            logger.warning(
+                "%s e-mail(s) d'attestation (%s) jamais parti(s), remis en file",
+                len(ids),
+                kind,
+            )
+        queued += len(ids)
+    return queued
+
+
 def certificate_issue_after_attainment(*, learner_id: int, framework_id: int) -> None:
     """Called inside the transaction that recorded new attainments: when they may
     complete the learner's framework version, the issuance task is queued after the

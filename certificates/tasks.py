@@ -13,8 +13,9 @@ def certificate_issue(learner_id: int) -> str | None:
     return str(outcome.certificate.pk) if outcome.certificate else None
 
 
-# A mail server that refuses or cannot be reached: tried again after 1, 2, 4…
-# minutes (at most 10), 8 times, about three hours in all.
+# A mail server that refuses or cannot be reached: tried again up to 1, 2, 4…
+# minutes later (at most 10, with jitter), 8 times, under an hour in all; then
+# certificate_notifications_resume queues it again.
 @shared_task(
     acks_late=True,
     autoretry_for=(smtplib.SMTPException, OSError),
@@ -24,6 +25,11 @@ def certificate_issue(learner_id: int) -> str | None:
 )
 def certificate_notify(certificate_ids: list[str], kind: str) -> int:
     return services.certificate_notify(certificate_ids=certificate_ids, kind=kind)
+
+
+@shared_task(acks_late=True)
+def certificate_notifications_resume() -> int:
+    return services.certificate_notifications_resume()
 
 
 @shared_task(acks_late=True)

@@ -332,6 +332,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.issuance_chunks_resume",
         "schedule": 300.0,
     },
+    # The learners' e-mails about their certificates that were lost on the way.
+    "certificates-notifications-resume": {
+        "task": "certificates.tasks.certificate_notifications_resume",
+        "schedule": 3600.0,
+    },
     # Expired sessions, which Django never deletes by itself (by hand: manage.py
     # clearsessions).
     "sessions-clear-expired": {

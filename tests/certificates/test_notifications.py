@@ -2,11 +2,13 @@
 and a mail server failure is tried again later without touching the certificate."""
 
 import smtplib
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
+from django.utils import timezone
 
 from certificates import services, tasks
 from certificates.models import BatchTrigger, Certificate, CertificateStatus
@@ -107,3 +109,57 @@ def test_a_batch_chunk_queues_one_email_task_for_its_certificates(
     assert tasks.certificate_notify(sent, kind) == 3
     assert tasks.certificate_notify(sent, kind) == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in learners)
+
+
+def _issued_ago(certificate, delay: timedelta) -> None:
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_at=timezone.now() - delay
+    )
+
+
+def test_an_email_lost_on_the_way_is_sent_by_the_resume(certificate, ready_learner):
+    _issued_ago(certificate, timedelta(hours=3))
+    assert services.certificate_notifications_resume() == 1
+    (message,) = mail.outbox
+    assert message.to == [ready_learner.email]
+    # Sent: the next resume has nothing to do.
+    assert services.certificate_notifications_resume() == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "delay", [timedelta(minutes=30), timedelta(days=8)], ids=["on-its-way", "stale"]
+)
+def test_the_resume_leaves_recent_and_stale_emails_alone(certificate, delay):
+    _issued_ago(certificate, delay)
+    assert services.certificate_notifications_resume() == 0
+    assert mail.outbox == []
+
+
+def test_the_resume_tells_of_the_revocation_not_of_the_issue(
+    certificate, epci, ready_learner
+):
+    # Revoked, and neither e-mail went (no commit callbacks here).
+    services.certificate_revoke(
+        certificate_id=certificate.pk,
+        actor=coordinator_of(epci),
+        reason="Obtenue par erreur.",
+    )
+    moment = timezone.now() - timedelta(hours=3)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_at=moment, revoked_at=moment
+    )
+    assert services.certificate_notifications_resume() == 1
+    (message,) = mail.outbox
+    assert "Obtenue par erreur." in message.body
+    certificate.refresh_from_db()
+    assert certificate.revocation_notified_at and not certificate.issue_notified_at
+
+
+def test_the_resume_writes_to_no_one_once_the_holder_has_left(
+    certificate, ready_learner
+):
+    _issued_ago(certificate, timedelta(hours=3))
+    ready_learner.delete()
+    assert services.certificate_notifications_resume() == 0
+    assert mail.outbox == []
