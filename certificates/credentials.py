@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from .models import STATUS_LIST_SIZE
 from .signing import (
@@ -41,8 +41,28 @@ def key_url(key_id: str) -> str:
     return _absolute("certificates:key", key_id)
 
 
-def status_list_url() -> str:
-    return _absolute("certificates:status-list")
+def status_list_url(number: int) -> str:
+    """List 1 at the address the first certificates carry, the next ones numbered."""
+    if number == 1:
+        return _absolute("certificates:status-list")
+    return _absolute("certificates:status-list-number", number)
+
+
+def status_list_number(url) -> int | None:
+    """The number of one of our revocation lists from its address (None: not one
+    of ours)."""
+    site = settings.SITE_URL
+    if not isinstance(url, str) or not url.startswith(site + "/"):
+        return None
+    try:
+        match = resolve(url.removeprefix(site))
+    except Resolver404:
+        return None
+    if match.view_name == "certificates:status-list":
+        return 1
+    if match.view_name == "certificates:status-list-number":
+        return match.kwargs["number"] if match.kwargs["number"] > 1 else None
+    return None
 
 
 def verification_url(code: str) -> str:
@@ -132,6 +152,7 @@ def credential_build(
     competencies: list[CompetencyLine],
     epci_name: str,
     issued_at: datetime,
+    status_list: int,
     status_index: int,
 ) -> dict:
     """The signed credential. Of the learner it holds only a salted hash of their
@@ -142,7 +163,7 @@ def credential_build(
         + (" (validée en personne)" if line.in_person else "")
         for line in competencies
     )
-    status_url, issuer = status_list_url(), issuer_url()
+    status_url, issuer = status_list_url(status_list), issuer_url()
     document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{certificate_id}",
@@ -204,8 +225,8 @@ def bitstring_bit(encoded: str, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
-def status_list_credential(*, revoked: set[int], now: datetime) -> dict:
-    url = status_list_url()
+def status_list_credential(*, number: int, revoked: set[int], now: datetime) -> dict:
+    url = status_list_url(number)
     return _sign(
         {
             "@context": [VC_CONTEXT],

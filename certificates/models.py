@@ -10,6 +10,10 @@ from core.models import ChunkState  # noqa: F401 (re-exported: where a chunk sta
 # A BitstringStatusList holds at least 131,072 entries (16 KiB), so that an index
 # says nothing about the holder; indexes are drawn at random.
 STATUS_LIST_SIZE = 131_072
+# Certificates per list before the next one opens: drawn at random in a list a
+# quarter full at most, an index is rarely taken already (a national year, some
+# 800,000 certificates, takes about 25 lists).
+STATUS_LIST_FILL = STATUS_LIST_SIZE // 4
 
 
 def _holder_withdrawn(collector, field, sub_objs, using):
@@ -76,7 +80,9 @@ class Certificate(models.Model):
     # When the learner was told by e-mail (each e-mail goes once, whatever retries).
     issue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     revocation_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    status_index = models.PositiveIntegerField(unique=True)
+    # Its entry in the revocation lists: list number (from 1), index in the list.
+    status_list = models.PositiveIntegerField(default=1)
+    status_index = models.PositiveIntegerField()
     # The signed Open Badges 3.0 credential and the PDF, both rebuilt from this row
     # on demand (same code, same index).
     credential = models.JSONField()
@@ -97,6 +103,13 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(status_index__lt=STATUS_LIST_SIZE),
                 name="certificate_status_index_in_list",
+            ),
+            models.UniqueConstraint(
+                fields=["status_list", "status_index"],
+                name="one_certificate_per_status_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_list__gte=1), name="certificate_status_list_from_1"
             ),
         ]
 

@@ -39,9 +39,14 @@ def certificate_get_for_learner(*, learner, pk) -> Certificate | None:
     return Certificate.objects.filter(pk=pk, learner=learner).first()
 
 
-def revoked_status_indexes() -> set[int]:
+def status_list_exists(number: int) -> bool:
+    return Certificate.objects.filter(status_list=number).exists()
+
+
+def revoked_status_indexes(number: int) -> set[int]:
+    """The revoked entries of revocation list `number`."""
     return set(
-        Certificate.objects.filter(status="revoked").values_list(
+        Certificate.objects.filter(status="revoked", status_list=number).values_list(
             "status_index", flat=True
         )
     )

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.permissions import Action, user_can
@@ -35,6 +35,7 @@ from .eligibility import (
 )
 from .errors import CertificatesError
 from .models import (
+    STATUS_LIST_FILL,
     STATUS_LIST_SIZE,
     BatchTrigger,
     Certificate,
@@ -74,6 +75,7 @@ def _documents_build(
         competencies=lines,
         epci_name=certificate.epci.name,
         issued_at=certificate.issued_at,
+        status_list=certificate.status_list,
         status_index=certificate.status_index,
     )
     certificate.pdf = certificate_pdf(
@@ -120,21 +122,38 @@ def _numbers_new(certificate: Certificate) -> None:
     certificate.status_index = secrets.randbelow(STATUS_LIST_SIZE)
 
 
+def status_list_open() -> int:
+    """The revocation list new certificates go into: the last one, until it holds
+    STATUS_LIST_FILL certificates (two chunks side by side may add a few more)."""
+    last = Certificate.objects.aggregate(last=Max("status_list"))["last"] or 1
+    if Certificate.objects.filter(status_list=last).count() >= STATUS_LIST_FILL:
+        return last + 1
+    return last
+
+
 def _numbers_draw(certificates: list[Certificate]) -> None:
-    """A verification code and a status index for each, free in the database and
-    among them: one query for all, then one more for the few that drew a taken one
-    (with thousands of the 131,072 indexes in use, a chunk of a batch often has
-    one, and a refused insertion costs the chunk its single statement)."""
+    """A verification code and a status entry for each, free in the database and
+    among them: the open list, then one query for all, then one more for the few
+    that drew a taken one (with thousands of a list's indexes in use, a chunk of a
+    batch often has one, and a refused insertion costs the chunk its single
+    statement)."""
+    if not certificates:
+        return
+    status_list = status_list_open()
     taken_codes, taken_indexes = set(), set()
     pending = certificates
     for _ in range(CREATE_ATTEMPTS):
         if not pending:
             return
         for certificate in pending:
+            certificate.status_list = status_list
             _numbers_new(certificate)
         for code, index in Certificate.objects.filter(
             Q(code__in=[c.code for c in pending])
-            | Q(status_index__in=[c.status_index for c in pending])
+            | Q(
+                status_list=status_list,
+                status_index__in=[c.status_index for c in pending],
+            )
         ).values_list("code", "status_index"):
             taken_codes.add(code)
             taken_indexes.add(index)

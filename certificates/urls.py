@@ -14,6 +14,11 @@ urlpatterns = [
     path("certificats/cles/<str:key_id>/", views.key, name="key"),
     path("certificats/statut/", views.status_list, name="status-list"),
     path(
+        "certificats/statut/<int:number>/",
+        views.status_list_numbered,
+        name="status-list-number",
+    ),
+    path(
         "api/v1/attestations/<str:code>/", views.VerifyApi.as_view(), name="api-verify"
     ),
     # The learner's own files.

@@ -10,7 +10,12 @@ from django.utils import timezone
 from core.formatting import date_text
 
 from .codes import code_display, code_normalize
-from .credentials import bitstring_bit, identity_hash, key_resolve, status_list_url
+from .credentials import (
+    bitstring_bit,
+    identity_hash,
+    key_resolve,
+    status_list_number,
+)
 from .credentials import status_list_credential as status_list_build
 from .selectors import certificate_get_by_code, revoked_status_indexes
 from .services import holder_name
@@ -96,9 +101,9 @@ def verification_dates_text(verification: Verification) -> dict[str, str]:
     }
 
 
-def status_list_credential(*, now: datetime | None = None) -> dict:
+def status_list_credential(*, number: int, now: datetime | None = None) -> dict:
     return status_list_build(
-        revoked=revoked_status_indexes(), now=now or timezone.now()
+        number=number, revoked=revoked_status_indexes(number), now=now or timezone.now()
     )
 
 
@@ -126,7 +131,8 @@ def _status_check(document: dict) -> Check:
     entry = document.get("credentialStatus")
     if not isinstance(entry, dict):
         return Check(label, None, "Ce document ne dit pas où lire son statut.")
-    if entry.get("statusListCredential") != status_list_url():
+    number = status_list_number(entry.get("statusListCredential"))
+    if number is None:
         return Check(
             label,
             None,
@@ -134,7 +140,9 @@ def _status_check(document: dict) -> Check:
         )
     try:
         index = int(entry.get("statusListIndex"))
-        encoded = status_list_credential()["credentialSubject"]["encodedList"]
+        encoded = status_list_credential(number=number)["credentialSubject"][
+            "encodedList"
+        ]
         revoked = bitstring_bit(encoded, index)
     except (TypeError, ValueError):
         return Check(label, False, "Sa position dans la liste de statut est invalide.")

@@ -137,12 +137,24 @@ def key(request, key_id: str):
     return _json(document, content_type=LD_JSON)
 
 
-@require_http_methods(["GET", "HEAD"])
-def status_list(request):
-    response = _json(status_list_credential(), content_type=LD_JSON)
+def _status_list_response(number: int) -> HttpResponse:
+    response = _json(status_list_credential(number=number), content_type=LD_JSON)
     # A revocation shows within a minute, whoever caches the list.
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def status_list(request):
+    return _status_list_response(1)
+
+
+@require_http_methods(["GET", "HEAD"])
+def status_list_numbered(request, number: int):
+    # List 1 has its unnumbered address only; lists yet to open do not exist.
+    if number < 2 or not selectors.status_list_exists(number):
+        raise Http404("Cette liste de statut n'existe pas.")
+    return _status_list_response(number)
 
 
 @learner_required

@@ -266,6 +266,11 @@ MATRIX |= {
         "path": "/certificats/statut/",
         "expect": everyone(200),
     },
+    # Public like list 1, once a second list has opened (none has here).
+    "certificates:status-list-number": {
+        "path": "/certificats/statut/2/",
+        "expect": everyone(404),
+    },
     "certificates:api-verify": {
         "path": lambda w: f"/api/v1/attestations/{w.certificate_a.code}/",
         "expect": everyone(200),
