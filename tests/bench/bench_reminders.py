@@ -213,8 +213,7 @@ def morning_run(due_ids: list[int], processes: int, sink) -> float:
     ReminderDelivery.objects.filter(pk__in=due_ids).update(
         status=DeliveryStatus.PENDING, sent_at=None, attempts=0
     )
-    sink.handler.messages.clear()
-    sink.handler.peers.clear()
+    sink.reset()
     queue = f"bench-morning-{processes}"
     env = {
         "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
@@ -234,13 +233,13 @@ def morning_run(due_ids: list[int], processes: int, sink) -> float:
             start_new_session=True,
         )
         try:
-            while sink.handler.count() < len(due_ids):
+            while sink.count() < len(due_ids):
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
         finally:
             stop(beat)
             stop(worker)
-    ids = [message["Message-ID"] for message in sink.messages]
+    ids = sink.message_ids(expected=len(due_ids))
     assert len(ids) == len(set(ids)) == len(due_ids), (
         f"doublons ou pertes : {len(ids)} messages, {len(set(ids))} différents, "
         f"{len(due_ids)} rappels"
@@ -252,7 +251,7 @@ def morning_benchmark(count: int) -> None:
     import smtplib
 
     from reminders.emails import ReminderTexts, reminder_message
-    from tests.smtp_sink import SmtpSink
+    from tests.smtp_sink import ForkingSmtpSink
 
     due_ids = make_due(count)
     assert len(due_ids) == count, len(due_ids)
@@ -272,7 +271,7 @@ def morning_benchmark(count: int) -> None:
             )
     print(f"{count} messages rendus pour la boucle nue", flush=True)
 
-    with SmtpSink(parse=False) as sink:
+    with ForkingSmtpSink() as sink:
         started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
             for sender, recipients, data in payloads:
