@@ -14,7 +14,7 @@ urlpatterns = [
     path("certificats/cles/<str:key_id>/", views.key, name="key"),
     path("certificats/statut/", views.status_list, name="status-list"),
     path(
-        "certificats/statut/<int:number>/",
+        "certificats/statut/<int32:number>/",
         views.status_list_numbered,
         name="status-list-number",
     ),

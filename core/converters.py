@@ -22,10 +22,14 @@ class BoundedIntConverter:
         return str(value)
 
 
-class PageIdConverter(BoundedIntConverter):
-    """Wagtail page ids: a 32-bit integer column."""
+class Int32Converter(BoundedIntConverter):
+    """A number kept in a 32-bit integer column (a revocation list's number)."""
 
     max_value = 2**31 - 1
+
+
+class PageIdConverter(Int32Converter):
+    """Wagtail page ids: a 32-bit integer column."""
 
 
 class IdConverter(BoundedIntConverter):
@@ -36,4 +40,5 @@ class IdConverter(BoundedIntConverter):
 
 def register() -> None:
     register_converter(PageIdConverter, "page_id")
+    register_converter(Int32Converter, "int32")
     register_converter(IdConverter, "id")

@@ -8,7 +8,7 @@ from django.urls.converters import IntConverter
 
 from tests.factories import LearnerProfileFactory, RoleMembershipFactory
 
-PAGE_ID_MAX = 2**31 - 1  # Wagtail pages: a 32-bit column
+INT32_MAX = 2**31 - 1  # Wagtail pages, revocation lists: 32-bit columns
 ID_MAX = 2**63 - 1  # our BigAutoField ids
 HUGE = 99999999999999999999
 PROJECT_APPS = {
@@ -26,9 +26,10 @@ PROJECT_APPS = {
 
 # URL: (its name, who may open it (POST) or None (GET, anyone), the column's maximum)
 URLS = {
-    "/quiz/module/{}/commencer/": ("assessments:attempt-start", "learner", PAGE_ID_MAX),
+    "/quiz/module/{}/commencer/": ("assessments:attempt-start", "learner", INT32_MAX),
     "/planning/{}/fait/": ("reminders:deadline-done", "learner", ID_MAX),
     "/aide/lieu/{}/": ("directory:place-detail", None, ID_MAX),
+    "/certificats/statut/{}/": ("certificates:status-list-number", None, INT32_MAX),
     "/espace/roles/{}/retirer/": ("accounts:role-revoke", "coordinator", ID_MAX),
     "/espace/roles/invitations/{}/annuler/": (
         "accounts:role-invitation-cancel",
